@@ -1,0 +1,106 @@
+// Package store declares Parley's storage ports: one small, domain-shaped
+// interface per aggregate. Implementations live in sub-packages (sqlstore) and
+// must pass the contract suite in storetest. Every method takes a
+// context.Context and returns only the errors documented here (possibly
+// wrapped with context); driver errors never leak.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every implementation returns (wrapped with %w) instead of driver errors.
+var (
+	// ErrNotFound: the addressed app, account or row does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a row with the same key already exists.
+	ErrConflict = errors.New("store: already exists")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store: closed")
+)
+
+// Store is everything a backend provides; services take the narrow port they need.
+type Store interface {
+	Apps
+	Accounts
+	Profiles
+	// Ping reports whether the backend is reachable (used by /readyz).
+	Ping(ctx context.Context) error
+	// Close waits for pending writes to finish and releases the backend.
+	Close() error
+}
+
+// App is one tenant: an SDKAppID, its secret key and its settings document.
+type App struct {
+	SDKAppID  uint64
+	SecretKey string
+	// Config is the app's settings as a JSON document owned by the tenant
+	// package; the store keeps it opaque.
+	Config    []byte
+	CreatedAt time.Time
+}
+
+// Apps stores tenants.
+type Apps interface {
+	// CreateApp stores a new app; ErrConflict if its SDKAppID exists.
+	CreateApp(ctx context.Context, app App) error
+	// GetApp returns one app; ErrNotFound if missing.
+	GetApp(ctx context.Context, sdkAppID uint64) (App, error)
+	// ListApps returns every app ordered by SDKAppID.
+	ListApps(ctx context.Context) ([]App, error)
+	// SetAppConfig replaces the app's settings document; ErrNotFound if missing.
+	SetAppConfig(ctx context.Context, sdkAppID uint64, config []byte) error
+}
+
+// Account is a user of an app.
+type Account struct {
+	UserID    string
+	CreatedAt time.Time
+	// SigsRevokedAt is the Unix second of the last kick: UserSigs whose
+	// TLS.time is at or before it are refused. 0 means never kicked.
+	SigsRevokedAt int64
+}
+
+// ProfileItem is one profile tag of a user. Value is the tag's JSON encoding
+// (a JSON string or a JSON number); the account package owns its meaning.
+type ProfileItem struct {
+	Tag   string
+	Value []byte
+}
+
+// NewAccount is an account to import with the profile items to write with it.
+type NewAccount struct {
+	UserID  string
+	Profile []ProfileItem
+}
+
+// Accounts stores the accounts of each app.
+type Accounts interface {
+	// ImportAccounts creates every missing account and writes the given
+	// profile items (overwriting those tags on existing accounts), all in one
+	// transaction. created[i] reports whether accounts[i] was new. A UserID
+	// repeated in the input is imported once; later items win.
+	ImportAccounts(ctx context.Context, sdkAppID uint64, accounts []NewAccount) (created []bool, err error)
+	// DeleteAccounts deletes accounts with everything they own (profile, ...)
+	// in one transaction. existed[i] reports whether userIDs[i] existed.
+	DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (existed []bool, err error)
+	// GetAccounts returns the accounts among userIDs that exist, by UserID.
+	GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]Account, error)
+	// RevokeSignIns sets the account's SigsRevokedAt to at (Unix seconds)
+	// unless it is already later; ErrNotFound if the account does not exist.
+	RevokeSignIns(ctx context.Context, sdkAppID uint64, userID string, at int64) error
+}
+
+// Profiles stores the profile tags of accounts.
+type Profiles interface {
+	// SetProfile upserts the items atomically; ErrNotFound if the account
+	// does not exist.
+	SetProfile(ctx context.Context, sdkAppID uint64, userID string, items []ProfileItem) error
+	// GetProfiles returns, for every existing account among userIDs, its
+	// items whose tag is in tags (all tags when tags is empty), ordered by
+	// tag. Accounts that do not exist are absent from the map; existing
+	// accounts with no matching items map to an empty (non-nil) slice.
+	GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []string, tags []string) (map[string][]ProfileItem, error)
+}
