@@ -40,3 +40,47 @@ const (
 	CodeProfileBadValue     = 40605
 	CodeProfileTypeMismatch = 40610
 )
+
+// Message codes (reference-api.md §1.4, C2C table, plus 20022, 20023, 90008
+// and 90054 from the reference's recall page). The message vocabulary in this
+// package returns the C2C codes; a group command re-codes them to its own
+// (usually 10004) at its edge.
+const (
+	// Message content (80xxx).
+	CodeMsgDirtyWords  = 80001 // text hit the content-security filter
+	CodeMsgBodyTooLong = 80002 // MsgBody (or CloudCustomData) over its size limit
+
+	// C2C permissions and state (20xxx).
+	CodeC2CBadRequest       = 20001 // check that sender and receiver exist
+	CodeC2CAuthFailed       = 20002
+	CodeC2CInvalidUser      = 20003 // identifier invalid or not imported
+	CodeC2CInternal         = 20005
+	CodeC2CCallbackRejected = 20006 // before-send callback refused delivery
+	CodeC2CBlocked          = 20007 // sender is in the receiver's blocklist
+	CodeC2CNotFriends       = 20009 // friends-only policy and not friends
+	CodeC2CNotInPeerFriends = 20010 // sender is not in the receiver's friend list
+	CodeC2CPeerNotInFriends = 20011 // receiver is not in the sender's friend list
+	CodeC2CSenderMuted      = 20012
+	CodeC2CRecallTimeLimit  = 20016
+	CodeC2CRecallNotFound   = 20022 // message to recall does not exist
+	CodeC2CAlreadyRecalled  = 20023
+
+	// C2C request format (90xxx, 93xxx).
+	CodeMsgJSONParse        = 90001 // not valid JSON
+	CodeMsgBodyInvalid      = 90002 // MsgBody missing, empty or an element malformed
+	CodeMsgToAccount        = 90003 // To_Account missing or wrong type
+	CodeMsgRandom           = 90005 // MsgRandom missing or not a 32-bit unsigned integer
+	CodeMsgTimeStamp        = 90006 // MsgTimeStamp missing (where required) or not an integer
+	CodeMsgBodyNotArray     = 90007
+	CodeMsgFromAccount      = 90008 // From_Account missing or unknown
+	CodeMsgAdminRequired    = 90009
+	CodeMsgFormat           = 90010 // an element or option does not match the message format
+	CodeMsgBatchTooMany     = 90011 // batchsendmsg to more than 500 accounts
+	CodeMsgToNotRegistered  = 90012
+	CodeMsgLifeTime         = 90026 // MsgLifeTime outside 0..604800
+	CodeMsgSyncOtherMachine = 90031 // SyncOtherMachine not an integer (or not 1/2)
+	CodeMsgLifeTimeNotInt   = 90044
+	CodeMsgAccountNotFound  = 90048
+	CodeMsgKeyInvalid       = 90054 // MsgKey malformed
+	CodeMsgPackageTooLong   = 93000 // whole JSON request over its size limit
+)

@@ -1,0 +1,77 @@
+// Package account owns the accounts of each app and their profiles:
+// importing, deleting and checking accounts, revoking sign-ins (kick), and
+// the standard and custom profile tags with their types and limits
+// (reference-api.md §3.1, §3.3, §6.1-6.2).
+//
+// Every method validates its whole input before it writes anything and
+// reports bad input as an *im.Error carrying the reference code of the
+// command's service: 70xxx for accounts, 40xxx for profiles. Batch methods
+// reject the whole call only for call-level problems (no items, too many
+// items) and report per-item problems in their results. Any other error is
+// an internal failure of the store or the app settings, wrapped with
+// context.
+package account
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Clock returns the current time.
+type Clock func() time.Time
+
+// AppSettings is what the account service needs to know of an app's
+// settings; the tenant package implements it and internal/app wires it.
+type AppSettings interface {
+	// CustomProfileTags returns the custom profile keys declared for the app
+	// (the <key> of Tag_Profile_Custom_<key>).
+	CustomProfileTags(ctx context.Context, sdkAppID uint64) ([]string, error)
+}
+
+// Store is the storage the service needs.
+type Store interface {
+	store.Accounts
+	store.Profiles
+}
+
+// Config wires a Service. The zero value of every optional field means its
+// default.
+type Config struct {
+	// Store persists accounts and profiles. Required.
+	Store Store
+	// Settings tells which custom profile tags each app declares. Nil means
+	// no app declares any, so every Tag_Profile_Custom_ tag is unknown.
+	Settings AppSettings
+	// Clock stamps kicks. Nil means time.Now.
+	Clock Clock
+	// Logger receives diagnostics. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Service manages accounts and profiles. It is safe for concurrent use; all
+// state lives in the store.
+type Service struct {
+	store    Store
+	settings AppSettings
+	now      Clock
+	log      *slog.Logger
+}
+
+// New returns a Service. It panics if cfg.Store is nil: that is a wiring
+// bug, not a runtime condition.
+func New(cfg Config) *Service {
+	if cfg.Store == nil {
+		panic("account: Config.Store is nil")
+	}
+	s := &Service{store: cfg.Store, settings: cfg.Settings, now: cfg.Clock, log: cfg.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}

@@ -1,0 +1,219 @@
+// Package app is Parley's composition root: it builds the store, the domain
+// services and the HTTP edges from a Config, and owns start and stop. It is
+// the only package that imports concrete adapters.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parley-im/parley/internal/account"
+	"github.com/parley-im/parley/internal/restapi"
+	"github.com/parley-im/parley/internal/store/sqlstore"
+	"github.com/parley-im/parley/internal/tenant"
+)
+
+// App is a built server, ready to Serve.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *sqlstore.Store
+	tenants  *tenant.Service
+	accounts *account.Service
+	handler  http.Handler
+	boot     Bootstrapped
+}
+
+// Bootstrapped describes the app the server started with.
+type Bootstrapped struct {
+	App tenant.App
+	// Created is true when this start created the app (first start).
+	Created bool
+	// KeyFile is where the secret key was written ("" when not written now).
+	KeyFile string
+}
+
+// New opens the store, applies migrations, builds the services and makes
+// sure there is an app to serve. Close releases what New opened.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, store: st}
+	a.build()
+	if err := a.bootstrap(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, error) {
+	url := cfg.Store
+	if !isPostgres(url) {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		url = filepath.Join(cfg.DataDir, "parley.db")
+	}
+	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: url, SQLiteSynchronous: cfg.SQLiteSynchronous, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
+}
+
+// build wires the services and the HTTP routes.
+func (a *App) build() {
+	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log})
+	a.accounts = account.New(account.Config{Store: a.store, Settings: a.tenants, Logger: a.log})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	rest := restapi.New(restapi.Config{
+		Tenants:      a.tenants,
+		Accounts:     a.accounts,
+		Logger:       a.log,
+		Metrics:      restapi.NewMetrics(reg),
+		MaxBodyBytes: a.cfg.MaxBodyBytes,
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/v4/", rest)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	a.handler = mux
+}
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		a.log.WarnContext(ctx, "readiness: store unreachable", "err", err)
+		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// bootstrap makes sure an app exists and, when it was created now, writes
+// its key to a 0600 file in the data directory for the operator.
+func (a *App) bootstrap(ctx context.Context) error {
+	app, created, err := a.tenants.EnsureBootstrap(ctx, tenant.Bootstrap{
+		SDKAppID:  a.cfg.BootstrapSDKAppID,
+		SecretKey: a.cfg.BootstrapKey,
+		Admins:    a.cfg.BootstrapAdmins,
+	})
+	if err != nil {
+		return fmt.Errorf("bootstrap app: %w", err)
+	}
+	a.boot = Bootstrapped{App: app, Created: created}
+	if created {
+		path, err := WriteKeyFile(a.cfg.DataDir, app)
+		if err != nil {
+			return err
+		}
+		a.boot.KeyFile = path
+		a.log.InfoContext(ctx, "created app", "sdkappid", app.SDKAppID, "admins", app.Settings.Admins, "key_file", path)
+	}
+	return nil
+}
+
+// WriteKeyFile writes the app's secret key to <dir>/app-<sdkappid>.key with
+// 0600 permissions and returns the path.
+func WriteKeyFile(dir string, app tenant.App) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("key file: %w", err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("app-%d.key", app.SDKAppID))
+	if err := os.WriteFile(path, []byte(app.SecretKey+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("key file: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil { // WriteFile keeps an existing file's mode
+		return "", fmt.Errorf("key file: %w", err)
+	}
+	return path, nil
+}
+
+// Bootstrap describes the app the server started with.
+func (a *App) Bootstrap() Bootstrapped { return a.boot }
+
+// Tenants returns the app registry (for tools such as `parley app`).
+func (a *App) Tenants() *tenant.Service { return a.tenants }
+
+// Handler returns the HTTP handler of every route.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve serves HTTP on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting, lets in-flight requests finish (bounded by
+// ShutdownTimeout) and closes the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("serving", "addr", ln.Addr().String())
+
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(a.cfg.ShutdownTimeout))
+		defer cancel()
+		serveErr = srv.Shutdown(sctx)
+		<-errc
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return errors.Join(serveErr, a.Close())
+}
+
+// Close closes the store. Serve calls it; call it yourself only when not serving.
+func (a *App) Close() error {
+	if err := a.store.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// OpenTenants opens only the store and the app registry, for tools such as
+// `parley app` that manage apps without serving. Close the returned closer.
+func OpenTenants(ctx context.Context, cfg Config) (*tenant.Service, io.Closer, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, nil, err
+	}
+	return tenant.New(tenant.Config{Store: st}), st, nil
+}

@@ -1,0 +1,133 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/tenant"
+)
+
+// Config is everything `parley serve` can be told. The zero value of every
+// field means its default (applied by WithDefaults).
+type Config struct {
+	// Addr is the listen address of the one HTTP port (REST, /ws, /metrics,
+	// health). Default ":8080".
+	Addr string `json:"addr"`
+	// DataDir holds the SQLite database and key files. Default "./parley-data".
+	DataDir string `json:"data"`
+	// Store selects storage: "" or "sqlite" is SQLite in DataDir;
+	// "postgres://..." (or "postgresql://...") is PostgreSQL.
+	Store string `json:"store"`
+	// Bus selects delivery between nodes: "local" (default, one node).
+	Bus string `json:"bus"`
+	// LogLevel is debug, info (default), warn or error.
+	LogLevel string `json:"log_level"`
+	// SQLiteSynchronous is FULL (default: acknowledged writes survive power
+	// loss) or NORMAL (faster; survives a process crash only).
+	SQLiteSynchronous string `json:"sqlite_synchronous"`
+	// MaxBodyBytes caps REST request bodies. Default 1 MiB.
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// ShutdownTimeout bounds a graceful shutdown. Default 10s.
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	// Bootstrap pins the first app (PARLEY_SDKAPPID, PARLEY_SECRET_KEY, PARLEY_ADMIN).
+	BootstrapSDKAppID uint64   `json:"sdkappid"`
+	BootstrapKey      string   `json:"secret_key"`
+	BootstrapAdmins   []string `json:"admins"`
+}
+
+// Duration is a time.Duration written as "10s" in config files.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = Duration(v)
+	return err
+}
+
+// MarshalText writes a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./parley-data"
+	}
+	if c.Bus == "" {
+		c.Bus = "local"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.SQLiteSynchronous == "" {
+		c.SQLiteSynchronous = "FULL"
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = Duration(10 * time.Second)
+	}
+	return c
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	switch strings.ToUpper(c.SQLiteSynchronous) {
+	case "FULL", "NORMAL":
+	default:
+		errs = append(errs, fmt.Errorf("sqlite synchronous %q: want FULL or NORMAL", c.SQLiteSynchronous))
+	}
+	switch {
+	case c.Bus == "local":
+	case strings.HasPrefix(c.Bus, "nats://"):
+		errs = append(errs, fmt.Errorf("bus %q: the NATS bus is not available in this version yet; use local", c.Bus))
+	default:
+		errs = append(errs, fmt.Errorf("bus %q: want local", c.Bus))
+	}
+	if s := c.Store; s != "" && s != "sqlite" && !isPostgres(s) {
+		errs = append(errs, fmt.Errorf("store %q: want sqlite (default) or a postgres:// URL", s))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("max body bytes %d: want at least 1024", c.MaxBodyBytes))
+	}
+	if c.BootstrapSDKAppID > 1<<32-1 {
+		errs = append(errs, fmt.Errorf("sdkappid %d: want a 32-bit number", c.BootstrapSDKAppID))
+	}
+	if len(c.BootstrapAdmins) > tenant.MaxAdminsCeiling {
+		errs = append(errs, fmt.Errorf("admins: %d given, at most %d", len(c.BootstrapAdmins), tenant.MaxAdminsCeiling))
+	}
+	for _, a := range c.BootstrapAdmins {
+		if err := im.CheckUserID(a); err != nil {
+			errs = append(errs, fmt.Errorf("admin %q: %w", a, err))
+		}
+	}
+	if k := c.BootstrapKey; k != "" && (len(k) < 16 || len(k) > 256) {
+		errs = append(errs, errors.New("secret key: want 16..256 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// ParseLogLevel maps debug/info/warn/error to a slog level.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}

@@ -1,0 +1,19 @@
+package restapi
+
+// routeTable maps "service/command" to its handler: the whole REST surface
+// Parley serves, in one place.
+func (s *Server) routeTable() map[string]handlerFunc {
+	return map[string]handlerFunc{
+		"im_open_login_svc/account_import":      s.accountImport,
+		"im_open_login_svc/multiaccount_import": s.multiaccountImport,
+		"im_open_login_svc/account_delete":      s.accountDelete,
+		"im_open_login_svc/account_check":       s.accountCheck,
+		"im_open_login_svc/kick":                s.kick,
+
+		"profile/portrait_set": s.portraitSet,
+		"profile/portrait_get": s.portraitGet,
+
+		"parley_config/get_app_config": s.getAppConfig,
+		"parley_config/set_app_config": s.setAppConfig,
+	}
+}

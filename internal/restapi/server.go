@@ -1,0 +1,233 @@
+// Package restapi is the REST server API edge: POST /v4/<service>/<command>
+// with the reference's URL parameters, admin-only authentication, per-app
+// rate limiting and the {ActionStatus, ErrorCode, ErrorInfo, ErrorDisplay}
+// envelope. Handlers decode, call a domain service and encode; business rules
+// live in the domain packages.
+package restapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-im/parley/internal/account"
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/tenant"
+)
+
+// DefaultMaxBodyBytes caps a request body; the reference's packets are
+// limited to 1 MB.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config wires a Server.
+type Config struct {
+	Tenants  *tenant.Service
+	Accounts *account.Service
+	Logger   *slog.Logger
+	Metrics  *Metrics         // nil: not measured
+	Clock    func() time.Time // nil: time.Now
+	// MaxBodyBytes caps request bodies (0: DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+}
+
+// Server serves /v4/. It is an http.Handler and safe for concurrent use.
+type Server struct {
+	tenants  *tenant.Service
+	accounts *account.Service
+	log      *slog.Logger
+	metrics  *Metrics
+	limiter  *rateLimiter
+	maxBody  int64
+	routes   map[string]handlerFunc
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	s := &Server{
+		tenants:  cfg.Tenants,
+		accounts: cfg.Accounts,
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+		maxBody:  cfg.MaxBodyBytes,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	s.limiter = newRateLimiter(clock)
+	s.routes = s.routeTable()
+	return s
+}
+
+// ServeHTTP answers one REST call. Every API-level outcome is HTTP 200 with
+// the envelope; the ErrorCode says what went wrong.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := newRequestID()
+	service, command, ok := splitPath(r.URL.Path)
+	route := service + "/" + command
+	if _, known := s.routes[route]; !known {
+		route = "unknown"
+	}
+	call := Call{RequestID: reqID}
+	resp, err := s.serve(r, &call, service, command, ok)
+	code, info := s.outcome(r.Context(), call, service, err)
+	writeEnvelope(w, code, info, resp)
+
+	elapsed := time.Since(start)
+	s.metrics.observe(route, code, elapsed)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "rest call",
+		slog.String("request_id", reqID), slog.Uint64("sdkappid", call.SDKAppID),
+		slog.String("identifier", call.Identifier), slog.String("command", route),
+		slog.Int("code", code), slog.Duration("elapsed", elapsed))
+}
+
+// serve runs the checks in the reference's order, then the command.
+func (s *Server) serve(r *http.Request, call *Call, service, command string, pathOK bool) (any, error) {
+	if r.Method != http.MethodPost {
+		return nil, im.Errorf(im.CodeHTTPParse, "method %s not allowed: the REST API takes POST", r.Method)
+	}
+	if !pathOK {
+		return nil, im.Errorf(im.CodeWrongResource, "path %q: want /v4/<service>/<command>", r.URL.Path)
+	}
+	params, err := parseParams(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	call.SDKAppID, call.Identifier = params.sdkAppID, params.identifier
+	body, err := readBody(r.Body, s.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	principal, err := s.tenants.Authenticate(r.Context(), params.sdkAppID, params.identifier, params.userSig)
+	if err != nil {
+		return nil, err
+	}
+	if !s.tenants.IsAdmin(principal.App, params.identifier) {
+		return nil, im.Errorf(im.CodeNotAdmin, "identifier %q is not an admin of app %d", params.identifier, params.sdkAppID)
+	}
+	if !s.limiter.allow(params.sdkAppID, principal.App.Settings.RestRateLimit) {
+		return nil, im.Errorf(im.CodeRESTRateLimit, "REST call rate over the app's limit of %d calls/s", principal.App.Settings.RestRateLimit)
+	}
+	h, ok := s.routes[service+"/"+command]
+	if !ok {
+		return nil, im.Errorf(im.CodeWrongResource, "unknown command %s/%s", service, command)
+	}
+	if body, err = checkJSONObject(body); err != nil {
+		return nil, err
+	}
+	return h(r.Context(), *call, body)
+}
+
+// outcome turns a handler's error into the envelope's code and text. It is
+// the one table from errors to wire codes: *im.Error carries its own code;
+// anything else is an internal error, logged with the request id and
+// reported without internals, under the service's internal-error code.
+func (s *Server) outcome(ctx context.Context, call Call, service string, err error) (int, string) {
+	if err == nil {
+		return 0, ""
+	}
+	var e *im.Error
+	if errors.As(err, &e) {
+		return e.Code, e.Info
+	}
+	s.log.ErrorContext(ctx, "rest call failed", "request_id", call.RequestID, "sdkappid", call.SDKAppID, "service", service, "err", err)
+	return internalCode(service), "internal server error, request id " + call.RequestID
+}
+
+// internalCode is the reference's "internal error" code of each service.
+func internalCode(service string) int {
+	switch service {
+	case "profile":
+		return im.CodeProfileInternal
+	case "openim":
+		return 90994
+	case "group_open_http_svc":
+		return 10002
+	case "sns":
+		return 30006
+	case "recentcontact":
+		return 50004
+	default:
+		return im.CodeInternal
+	}
+}
+
+func splitPath(path string) (service, command string, ok bool) {
+	rest, found := strings.CutPrefix(path, "/v4/")
+	if !found {
+		return "", "", false
+	}
+	service, command, found = strings.Cut(rest, "/")
+	if !found || service == "" || command == "" || strings.Contains(command, "/") {
+		return "", "", false
+	}
+	return service, command, true
+}
+
+type urlParams struct {
+	sdkAppID   uint64
+	identifier string
+	userSig    string
+}
+
+func parseParams(rawQuery string) (urlParams, error) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return urlParams{}, im.Errorf(im.CodeHTTPParse, "query string: %v", err)
+	}
+	var p urlParams
+	appID := q.Get("sdkappid")
+	if appID == "" {
+		return p, im.Errorf(im.CodeSDKAppIDMissing, "sdkappid is missing from the URL")
+	}
+	if p.sdkAppID, err = strconv.ParseUint(appID, 10, 64); err != nil || p.sdkAppID == 0 {
+		return p, im.Errorf(im.CodeSDKAppIDInvalid, "sdkappid %q is not a valid SDKAppID", appID)
+	}
+	if p.identifier = q.Get("identifier"); p.identifier == "" {
+		return p, im.Errorf(im.CodeIdentifierOrSig, "identifier is missing from the URL")
+	}
+	if p.userSig = q.Get("usersig"); p.userSig == "" {
+		return p, im.Errorf(im.CodeSigEmpty, "usersig is missing from the URL")
+	}
+	if v := q.Get("random"); v != "" {
+		if _, err := strconv.ParseUint(v, 10, 32); err != nil {
+			return p, im.Errorf(im.CodeHTTPParse, "random %q: want an unsigned 32-bit integer", v)
+		}
+	}
+	if v := q.Get("contenttype"); v != "" && v != "json" {
+		return p, im.Errorf(im.CodeHTTPParse, "contenttype %q: only json is supported", v)
+	}
+	return p, nil
+}
+
+func readBody(body io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, im.Errorf(im.CodeMalformedRequest, "reading request body: %v", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, im.Errorf(im.CodeMalformedRequest, "request body over %d bytes", limit)
+	}
+	return b, nil
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,187 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// ImportAccounts creates every missing account and writes the given profile
+// items, overwriting those tags on existing accounts, in one transaction.
+// created[i] reports whether accounts[i].UserID did not exist before the
+// call, so a UserID repeated in the input reports the same value at every
+// position. Entries are applied in order: for a repeated UserID, or a tag
+// repeated within one entry, the later item wins and tags only the earlier
+// entry names are kept.
+func (s *Store) ImportAccounts(ctx context.Context, sdkAppID uint64, accounts []store.NewAccount) ([]bool, error) {
+	ids := make([]string, len(accounts))
+	var items []profileRow
+	for i, a := range accounts {
+		ids[i] = a.UserID
+		for _, it := range a.Profile {
+			items = append(items, profileRow{userID: a.UserID, tag: it.Tag, value: it.Value})
+		}
+	}
+	ids = dedupe(ids)
+	// A fixed row order makes concurrent imports lock rows in the same
+	// order on PostgreSQL, so they cannot deadlock.
+	slices.Sort(ids)
+	items = lastWins(items)
+	now := millis(s.now())
+
+	var inserted map[string]bool
+	op := fmt.Sprintf("import %d accounts into app %d", len(accounts), sdkAppID)
+	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		inserted = make(map[string]bool, len(ids))
+		for chunk := range slices.Chunk(ids, maxIDsPerStatement) {
+			if err := insertAccounts(ctx, tx, sdkAppID, now, chunk, inserted); err != nil {
+				return err
+			}
+		}
+		return upsertProfile(ctx, tx, sdkAppID, items)
+	})
+	if err != nil {
+		return nil, err
+	}
+	created := make([]bool, len(accounts))
+	for i, a := range accounts {
+		created[i] = inserted[a.UserID]
+	}
+	return created, nil
+}
+
+// insertAccounts inserts the accounts of ids that do not exist and adds
+// their IDs to inserted.
+func insertAccounts(ctx context.Context, tx *sql.Tx, sdkAppID uint64, now int64, ids []string, inserted map[string]bool) error {
+	q := `INSERT INTO accounts (sdkappid, created_at, user_id) VALUES ` +
+		valuesRows("$1, $2, ", 3, 1, len(ids)) +
+		` ON CONFLICT (sdkappid, user_id) DO NOTHING RETURNING user_id`
+	rows, err := tx.QueryContext(ctx, q, anys([]any{appKey(sdkAppID), now}, ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		inserted[id] = true
+	}
+	return rows.Err()
+}
+
+// DeleteAccounts deletes accounts with their profile items in one
+// transaction. existed[i] reports whether userIDs[i] existed before the call.
+func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) ([]bool, error) {
+	ids := dedupe(userIDs)
+	slices.Sort(ids)
+	var deleted map[string]bool
+	op := fmt.Sprintf("delete %d accounts of app %d", len(userIDs), sdkAppID)
+	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		deleted = make(map[string]bool, len(ids))
+		for chunk := range slices.Chunk(ids, maxIDsPerStatement) {
+			if err := deleteAccounts(ctx, tx, sdkAppID, chunk, deleted); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	existed := make([]bool, len(userIDs))
+	for i, id := range userIDs {
+		existed[i] = deleted[id]
+	}
+	return existed, nil
+}
+
+// deleteAccounts deletes what the accounts of ids own, then the accounts,
+// adding the IDs of deleted accounts to deleted. Owned rows are deleted
+// explicitly; the foreign keys' ON DELETE CASCADE is only a safety net.
+func deleteAccounts(ctx context.Context, tx *sql.Tx, sdkAppID uint64, ids []string, deleted map[string]bool) error {
+	in := placeholders(2, len(ids))
+	args := anys([]any{appKey(sdkAppID)}, ids)
+	if _, err := tx.ExecContext(ctx,
+		`DELETE FROM profile_items WHERE sdkappid = $1 AND user_id IN (`+in+`)`, args...); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx,
+		`DELETE FROM accounts WHERE sdkappid = $1 AND user_id IN (`+in+`) RETURNING user_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		deleted[id] = true
+	}
+	return rows.Err()
+}
+
+// GetAccounts returns the accounts among userIDs that exist, by UserID.
+func (s *Store) GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]store.Account, error) {
+	ids := dedupe(userIDs)
+	found := make(map[string]store.Account, len(ids))
+	op := fmt.Sprintf("get %d accounts of app %d", len(userIDs), sdkAppID)
+	err := s.readQuery(ctx, op, func(db *sql.DB) error {
+		for chunk := range slices.Chunk(ids, maxIDsPerStatement) {
+			if err := getAccounts(ctx, db, sdkAppID, chunk, found); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+func getAccounts(ctx context.Context, db *sql.DB, sdkAppID uint64, ids []string, found map[string]store.Account) error {
+	rows, err := db.QueryContext(ctx,
+		`SELECT user_id, created_at, sigs_revoked_at FROM accounts
+		 WHERE sdkappid = $1 AND user_id IN (`+placeholders(2, len(ids))+`)`,
+		anys([]any{appKey(sdkAppID)}, ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			a       store.Account
+			created int64
+		)
+		if err := rows.Scan(&a.UserID, &created, &a.SigsRevokedAt); err != nil {
+			return err
+		}
+		a.CreatedAt = fromMillis(created)
+		found[a.UserID] = a
+	}
+	return rows.Err()
+}
+
+// RevokeSignIns raises the account's SigsRevokedAt to at (Unix seconds); an
+// earlier at leaves it unchanged. store.ErrNotFound if the account does not
+// exist.
+func (s *Store) RevokeSignIns(ctx context.Context, sdkAppID uint64, userID string, at int64) error {
+	op := fmt.Sprintf("revoke sign-ins of %q in app %d", userID, sdkAppID)
+	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE accounts
+			 SET sigs_revoked_at = CASE WHEN sigs_revoked_at < $3 THEN $3 ELSE sigs_revoked_at END
+			 WHERE sdkappid = $1 AND user_id = $2`,
+			appKey(sdkAppID), userID, at)
+		if err != nil {
+			return err
+		}
+		return requireRow(res)
+	})
+}

@@ -1,0 +1,204 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// This file holds everything that differs between SQLite and PostgreSQL.
+// Every query elsewhere in the package is shared: both engines accept $N
+// placeholders (modernc binds $N to the N-th argument), ON CONFLICT upserts,
+// RETURNING, and BIGINT columns; times are stored as Unix milliseconds.
+
+// dialect describes one backend.
+type dialect struct {
+	// name is "sqlite" or "postgres"; it appears in logs and errors.
+	name string
+	// ddl holds the type names and table options the migration templates
+	// use (see migrate.go).
+	ddl ddlNames
+	// migrationLock is run first in the migration transaction so that
+	// several nodes starting at once apply migrations one at a time; empty
+	// when the write transaction alone serialises them.
+	migrationLock string
+}
+
+// ddlNames are the template fields of the migration files.
+type ddlNames struct {
+	// Bytes is the type of opaque byte columns (JSON documents, values).
+	Bytes string
+	// Key is the type of text key columns; it must compare bytewise so
+	// that "ordered by" means the same on both backends.
+	Key string
+	// KeyedTable ends CREATE TABLE statements of tables with a composite
+	// primary key.
+	KeyedTable string
+}
+
+var (
+	sqliteDialect = dialect{
+		name: "sqlite",
+		ddl:  ddlNames{Bytes: "BLOB", Key: "TEXT", KeyedTable: " WITHOUT ROWID"},
+	}
+	postgresDialect = dialect{
+		name: "postgres",
+		ddl:  ddlNames{Bytes: "BYTEA", Key: `TEXT COLLATE "C"`},
+		// One lock per schema, so independent schemas (tests) do not wait
+		// for each other.
+		migrationLock: `SELECT pg_advisory_xact_lock(1886548073, hashtext(coalesce(current_schema(), '')))`,
+	}
+)
+
+// isPostgresURL reports whether the store URL selects PostgreSQL.
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// postgresMaxOpenConns bounds one node's share of the server's connections.
+const postgresMaxOpenConns = 20
+
+// openPostgres opens one pool that serves reads and writes.
+func openPostgres(ctx context.Context, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(postgresMaxOpenConns)
+	db.SetMaxIdleConns(postgresMaxOpenConns / 2)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// sqliteBusyTimeoutMillis is how long a connection waits for a lock held by
+// another connection (or process) before failing with SQLITE_BUSY.
+const sqliteBusyTimeoutMillis = 5000
+
+// openSQLite creates the database file with mode 0600 if needed (SQLite gives
+// its -wal and -shm files the mode of the database file) and opens the single
+// write connection and the read-only pool.
+func openSQLite(ctx context.Context, path, synchronous string) (write, read *sql.DB, err error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, nil, fmt.Errorf("SQLite URL must be a file path, got %q", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, nil, err
+	}
+
+	write, err = openSQLitePool(ctx, sqliteDSN(abs,
+		"_txlock=immediate", // take the write lock at BEGIN, not at the first write
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous("+synchronous+")",
+		"_pragma=foreign_keys(1)",
+	))
+	if err != nil {
+		return nil, nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	read, err = openSQLitePool(ctx, sqliteDSN(abs,
+		"_pragma=foreign_keys(1)",
+		"_pragma=query_only(1)",
+	))
+	if err != nil {
+		write.Close()
+		return nil, nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return write, read, nil
+}
+
+// sqliteDSN builds a modernc DSN: a file: URI (so '?' and '#' in the path
+// are escaped) with busy_timeout first, then params.
+func sqliteDSN(path string, params ...string) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(path))
+	q := append([]string{fmt.Sprintf("_pragma=busy_timeout(%d)", sqliteBusyTimeoutMillis)}, params...)
+	return "file:" + escaped + "?" + strings.Join(q, "&")
+}
+
+func openSQLitePool(ctx context.Context, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// normalizeSynchronous validates Config.SQLiteSynchronous.
+func normalizeSynchronous(s string) (string, error) {
+	switch strings.ToUpper(s) {
+	case "", "FULL":
+		return "FULL", nil
+	case "NORMAL":
+		return "NORMAL", nil
+	}
+	return "", fmt.Errorf("SQLiteSynchronous must be FULL or NORMAL, got %q", s)
+}
+
+// isUniqueViolation reports whether err is a duplicate-key error of either
+// driver.
+func isUniqueViolation(err error) bool {
+	var le *sqlite.Error
+	if errors.As(err, &le) {
+		return le.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || le.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
+}
+
+// isForeignKeyViolation reports whether err says a referenced row (an
+// account, for profile items) does not exist.
+func isForeignKeyViolation(err error) bool {
+	var le *sqlite.Error
+	if errors.As(err, &le) {
+		return le.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503" // foreign_key_violation
+}
+
+// redactURL drops the password from a PostgreSQL URL for logs and errors.
+func redactURL(u string) string {
+	if !isPostgresURL(u) {
+		return u
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "postgres://(unparseable)"
+	}
+	return parsed.Redacted()
+}

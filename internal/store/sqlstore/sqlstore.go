@@ -1,0 +1,210 @@
+// Package sqlstore implements store.Store on SQLite (modernc.org/sqlite) and
+// PostgreSQL (pgx through database/sql) with one set of queries. What differs
+// between the two lives in dialect.go; the schema lives in embedded,
+// versioned migrations applied by Open.
+//
+// On SQLite every write goes through one dedicated connection and reads use a
+// separate read-only pool; on PostgreSQL one pool serves both. In both cases
+// every write transaction passes through Store.writeTx.
+//
+// Times are stored as Unix milliseconds; CreatedAt values come back in UTC
+// with millisecond precision.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Config configures Open. The zero value of every field but URL means its
+// default.
+type Config struct {
+	// URL selects the backend: "postgres://..." or "postgresql://..." is
+	// PostgreSQL; anything else is a SQLite file path, created (mode 0600,
+	// parent directories 0700) if missing.
+	URL string
+	// SQLiteSynchronous is "FULL" (default; an acknowledged write survives
+	// power loss) or "NORMAL" (survives a process crash only). Ignored on
+	// PostgreSQL.
+	SQLiteSynchronous string
+	// Logger receives migration and lifecycle logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock that stamps CreatedAt of imported accounts; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Store is a store.Store backed by SQLite or PostgreSQL. It is safe for
+// concurrent use. Create it with Open.
+type Store struct {
+	dialect dialect
+	// write runs every write transaction; on SQLite it holds exactly one
+	// connection. read serves queries; on PostgreSQL it is the same pool.
+	write, read *sql.DB
+	log         *slog.Logger
+	now         func() time.Time
+
+	mu       sync.Mutex // guards closed and inflight.Add
+	closed   bool
+	inflight sync.WaitGroup // calls that entered before Close
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the backend cfg.URL selects, applies pending migrations
+// and returns a ready store. It fails with ErrSchemaTooNew if the database
+// was migrated by a newer Parley.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	s := &Store{log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.connect(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", redactURL(cfg.URL), err)
+	}
+	version, err := migrate(ctx, s.write, s.dialect, s.log)
+	if err != nil {
+		s.closePools()
+		return nil, fmt.Errorf("sqlstore: open %s: %w", redactURL(cfg.URL), err)
+	}
+	s.log.Info("store opened", "backend", s.dialect.name, "schema_version", version)
+	return s, nil
+}
+
+func (s *Store) connect(ctx context.Context, cfg Config) error {
+	if isPostgresURL(cfg.URL) {
+		s.dialect = postgresDialect
+		db, err := openPostgres(ctx, cfg.URL)
+		if err != nil {
+			return err
+		}
+		s.write, s.read = db, db
+		return nil
+	}
+	s.dialect = sqliteDialect
+	synchronous, err := normalizeSynchronous(cfg.SQLiteSynchronous)
+	if err != nil {
+		return err
+	}
+	s.write, s.read, err = openSQLite(ctx, cfg.URL, synchronous)
+	return err
+}
+
+// Ping reports whether the backend answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.inflight.Done()
+	if err := s.read.PingContext(ctx); err != nil {
+		return s.fail("ping", err)
+	}
+	return nil
+}
+
+// Close makes new calls fail with store.ErrClosed, waits for calls already
+// running (so every acknowledged write is committed) and closes the
+// connections. Calling Close again returns nil.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.inflight.Wait()
+	if err := s.closePools(); err != nil {
+		return fmt.Errorf("sqlstore: close: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) closePools() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// enter registers a call so that Close waits for it; the caller must call
+// s.inflight.Done when it returns. It fails with store.ErrClosed after Close.
+func (s *Store) enter() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	s.inflight.Add(1)
+	return nil
+}
+
+// writeTx runs fn in one write transaction and commits it. Every write of
+// the store goes through here, so batching (group commit) can be added in
+// one place. op names the operation in errors; errors from fn are
+// translated by fail, so fn may return driver errors or store sentinels.
+func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.inflight.Done()
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return s.fail(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// readQuery runs fn against the read pool. Reads that need one snapshot
+// across statements must use a single statement.
+func (s *Store) readQuery(ctx context.Context, op string, fn func(db *sql.DB) error) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.inflight.Done()
+	if err := fn(s.read); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// fail is the one place that turns driver errors into store errors:
+// duplicate keys become store.ErrConflict, sql.ErrNoRows and foreign-key
+// violations store.ErrNotFound, a closed database store.ErrClosed; store sentinels returned by query code
+// keep their identity. Everything else (context errors included, still
+// visible to errors.Is) is wrapped with op and the backend name.
+func (s *Store) fail(op string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrClosed):
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNotFound)
+	case isUniqueViolation(err):
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrConflict)
+	case isForeignKeyViolation(err):
+		// The row written refers to one deleted concurrently.
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNotFound)
+	case errors.Is(err, sql.ErrConnDone):
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrClosed)
+	}
+	return fmt.Errorf("sqlstore: %s (%s): %w", op, s.dialect.name, err)
+}

@@ -1,0 +1,174 @@
+package tenant
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/parley-im/parley/internal/im"
+)
+
+// Limits on app settings. MaxAdminsCeiling follows newer reference consoles
+// (10); the default number of admins allowed is the brief's 5.
+const (
+	DefaultRestRateLimit        = 200
+	DefaultMaxAdmins            = 5
+	DefaultHistoryRetentionDays = 7
+	DefaultAdmin                = "administrator"
+
+	MaxAdminsCeiling         = 10
+	MaxRestRateLimit         = 1_000_000
+	MaxHistoryRetentionDays  = 3650
+	MaxCustomProfileTags     = 20
+	MaxCustomProfileKeyBytes = 8
+	customProfileTagPrefix   = "Tag_Profile_Custom_"
+)
+
+// Settings are an app's adjustable settings, stored as a JSON document with
+// these field names and served as-is by /v4/parley_config. A zero value in a
+// field means "the default" wherever a zero would be meaningless.
+type Settings struct {
+	// RestRateLimit is the REST calls per second the app may make (60007 above it).
+	RestRateLimit int `json:"RestRateLimit"`
+	// MaxAdmins is how many admin identifiers the app may have.
+	MaxAdmins int `json:"MaxAdmins"`
+	// Admins are the identifiers allowed to call the REST API.
+	Admins []string `json:"Admins"`
+	// CustomProfileTags are the declared keys of Tag_Profile_Custom_<key>.
+	CustomProfileTags []string `json:"CustomProfileTags"`
+	// HistoryRetentionDays is how long messages are kept.
+	HistoryRetentionDays int `json:"HistoryRetentionDays"`
+}
+
+// DefaultSettings returns the settings of a new app with the given admins
+// (DefaultAdmin when none are given).
+func DefaultSettings(admins ...string) Settings {
+	if len(admins) == 0 {
+		admins = []string{DefaultAdmin}
+	}
+	return Settings{
+		RestRateLimit:        DefaultRestRateLimit,
+		MaxAdmins:            DefaultMaxAdmins,
+		Admins:               append([]string(nil), admins...),
+		CustomProfileTags:    []string{},
+		HistoryRetentionDays: DefaultHistoryRetentionDays,
+	}
+}
+
+// withDefaults fills zero fields, so documents written by older versions
+// (which lacked a field) read as the default.
+func (s Settings) withDefaults() Settings {
+	if s.RestRateLimit == 0 {
+		s.RestRateLimit = DefaultRestRateLimit
+	}
+	if s.MaxAdmins == 0 {
+		s.MaxAdmins = DefaultMaxAdmins
+	}
+	if s.HistoryRetentionDays == 0 {
+		s.HistoryRetentionDays = DefaultHistoryRetentionDays
+	}
+	if s.Admins == nil {
+		s.Admins = []string{}
+	}
+	if s.CustomProfileTags == nil {
+		s.CustomProfileTags = []string{}
+	}
+	return s
+}
+
+// Validate reports every problem with s at once, as one *im.Error (70402).
+func (s Settings) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	if s.RestRateLimit < 1 || s.RestRateLimit > MaxRestRateLimit {
+		add("RestRateLimit %d: must be 1..%d", s.RestRateLimit, MaxRestRateLimit)
+	}
+	if s.MaxAdmins < 1 || s.MaxAdmins > MaxAdminsCeiling {
+		add("MaxAdmins %d: must be 1..%d", s.MaxAdmins, MaxAdminsCeiling)
+	}
+	if len(s.Admins) == 0 {
+		add("Admins: at least one admin identifier is required")
+	}
+	if len(s.Admins) > s.MaxAdmins {
+		add("Admins: %d given, MaxAdmins is %d", len(s.Admins), s.MaxAdmins)
+	}
+	seen := map[string]bool{}
+	for _, a := range s.Admins {
+		if err := im.CheckUserID(a); err != nil {
+			add("Admins %q: %v", a, err)
+		}
+		if seen[a] {
+			add("Admins %q: listed twice", a)
+		}
+		seen[a] = true
+	}
+	if len(s.CustomProfileTags) > MaxCustomProfileTags {
+		add("CustomProfileTags: %d given, at most %d", len(s.CustomProfileTags), MaxCustomProfileTags)
+	}
+	seenTag := map[string]bool{}
+	for _, k := range s.CustomProfileTags {
+		if err := CheckCustomProfileKey(k); err != nil {
+			add("CustomProfileTags %q: %v", k, err)
+		}
+		if seenTag[k] {
+			add("CustomProfileTags %q: listed twice", k)
+		}
+		seenTag[k] = true
+	}
+	if s.HistoryRetentionDays < 1 || s.HistoryRetentionDays > MaxHistoryRetentionDays {
+		add("HistoryRetentionDays %d: must be 1..%d", s.HistoryRetentionDays, MaxHistoryRetentionDays)
+	}
+	if len(problems) > 0 {
+		return im.Errorf(im.CodeInvalidParameter, "invalid app settings: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// CheckCustomProfileKey reports whether key may follow Tag_Profile_Custom_:
+// letters only, 1 to 8 bytes. The full tag name is accepted too.
+func CheckCustomProfileKey(key string) error {
+	key = strings.TrimPrefix(key, customProfileTagPrefix)
+	if key == "" || len(key) > MaxCustomProfileKeyBytes {
+		return fmt.Errorf("key must be 1..%d bytes", MaxCustomProfileKeyBytes)
+	}
+	for _, c := range []byte(key) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return errors.New("key must be letters only")
+		}
+	}
+	return nil
+}
+
+// applyPatch returns s with the fields present in patch replaced. Unknown
+// fields and wrong types are rejected so a typo never silently does nothing.
+func (s Settings) applyPatch(patch []byte) (Settings, error) {
+	s = s.clone() // the decoder reuses slices' backing arrays
+	dec := json.NewDecoder(bytes.NewReader(patch))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return s, im.Errorf(im.CodeInvalidParameter, "app settings: %v", err)
+	}
+	for i, k := range s.CustomProfileTags {
+		s.CustomProfileTags[i] = strings.TrimPrefix(k, customProfileTagPrefix)
+	}
+	return s, nil
+}
+
+func decodeSettings(doc []byte) (Settings, error) {
+	var s Settings
+	if len(doc) > 0 {
+		if err := json.Unmarshal(doc, &s); err != nil {
+			return s, fmt.Errorf("decode stored app settings: %w", err)
+		}
+	}
+	return s.withDefaults(), nil
+}
+
+func (s Settings) clone() Settings {
+	s.Admins = append([]string{}, s.Admins...)
+	s.CustomProfileTags = append([]string{}, s.CustomProfileTags...)
+	return s
+}

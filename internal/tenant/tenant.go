@@ -1,0 +1,282 @@
+// Package tenant keeps the apps a Parley server hosts: their SDKAppIDs,
+// secret keys, admin identifiers and settings, and it authenticates a caller's
+// UserSig against them. Every other package is keyed by the SDKAppID it
+// hands out.
+package tenant
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// SDKAppID range of apps Parley creates; any uint32-sized ID may be pinned.
+const (
+	MinGeneratedSDKAppID = 1400000000
+	MaxGeneratedSDKAppID = 1499999999
+)
+
+// settingsTTL bounds how stale a node's cached copy of an app may be when
+// another node changes it; the node that makes a change sees it at once.
+const settingsTTL = 2 * time.Second
+
+// Errors of the tenant package.
+var (
+	// ErrKeyMismatch: a pinned bootstrap app exists with another secret key.
+	ErrKeyMismatch = errors.New("tenant: app exists with a different secret key")
+)
+
+// Store is what the tenant package needs of storage: the apps, and the
+// accounts, read for kicks (SigsRevokedAt) and written for admin identifiers,
+// which are accounts too so that apps can send as them.
+type Store interface {
+	store.Apps
+	store.Accounts
+}
+
+// App is one hosted app.
+type App struct {
+	SDKAppID  uint64
+	SecretKey string
+	Settings  Settings
+	CreatedAt time.Time
+}
+
+// Config wires a Service.
+type Config struct {
+	Store  Store
+	Clock  func() time.Time // nil: time.Now
+	Logger *slog.Logger
+}
+
+// Service manages apps. It is safe for concurrent use.
+type Service struct {
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	cache map[uint64]cachedApp
+}
+
+type cachedApp struct {
+	app     App
+	fetched time.Time
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, now: cfg.Clock, log: cfg.Logger, cache: map[uint64]cachedApp{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// NewSecretKey returns a random 64-hex-character secret key.
+func NewSecretKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("secret key: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Create stores a new app. sdkAppID 0 picks a free random ID in the
+// generated range; key "" generates one; no admins means DefaultAdmin.
+func (s *Service) Create(ctx context.Context, sdkAppID uint64, key string, admins []string) (App, error) {
+	var err error
+	if key == "" {
+		if key, err = NewSecretKey(); err != nil {
+			return App{}, err
+		}
+	}
+	if err := checkSecretKey(key); err != nil {
+		return App{}, err
+	}
+	settings := DefaultSettings(admins...)
+	if len(settings.Admins) > settings.MaxAdmins {
+		settings.MaxAdmins = min(len(settings.Admins), MaxAdminsCeiling)
+	}
+	if err := settings.Validate(); err != nil {
+		return App{}, err
+	}
+	doc, err := json.Marshal(settings)
+	if err != nil {
+		return App{}, fmt.Errorf("encode settings: %w", err)
+	}
+	for attempt := 0; ; attempt++ {
+		id := sdkAppID
+		if id == 0 {
+			n, err := rand.Int(rand.Reader, big.NewInt(MaxGeneratedSDKAppID-MinGeneratedSDKAppID+1))
+			if err != nil {
+				return App{}, fmt.Errorf("pick sdkappid: %w", err)
+			}
+			id = MinGeneratedSDKAppID + n.Uint64()
+		}
+		rec := store.App{SDKAppID: id, SecretKey: key, Config: doc, CreatedAt: s.now()}
+		err := s.store.CreateApp(ctx, rec)
+		if errors.Is(err, store.ErrConflict) && sdkAppID == 0 && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return App{}, fmt.Errorf("create app %d: %w", id, err)
+		}
+		app := App{SDKAppID: id, SecretKey: key, Settings: settings, CreatedAt: rec.CreatedAt}
+		s.remember(app)
+		return app, s.ensureAdmins(ctx, id, settings.Admins)
+	}
+}
+
+func checkSecretKey(key string) error {
+	if len(key) < 16 || len(key) > 256 {
+		return fmt.Errorf("secret key: %d characters, want 16..256", len(key))
+	}
+	return nil
+}
+
+// Get returns an app, from a cache that is at most settingsTTL stale.
+// A missing app is an *im.Error with code 70020.
+func (s *Service) Get(ctx context.Context, sdkAppID uint64) (App, error) {
+	s.mu.Lock()
+	c, ok := s.cache[sdkAppID]
+	s.mu.Unlock()
+	if ok && s.now().Sub(c.fetched) < settingsTTL {
+		return c.app, nil
+	}
+	rec, err := s.store.GetApp(ctx, sdkAppID)
+	if errors.Is(err, store.ErrNotFound) {
+		return App{}, im.Errorf(im.CodeAppNotFound, "SDKAppID %d not found", sdkAppID)
+	}
+	if err != nil {
+		return App{}, fmt.Errorf("app %d: %w", sdkAppID, err)
+	}
+	app, err := fromRecord(rec)
+	if err != nil {
+		return App{}, err
+	}
+	s.remember(app)
+	return app, nil
+}
+
+// List returns every app.
+func (s *Service) List(ctx context.Context) ([]App, error) {
+	recs, err := s.store.ListApps(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list apps: %w", err)
+	}
+	apps := make([]App, 0, len(recs))
+	for _, r := range recs {
+		a, err := fromRecord(r)
+		if err != nil {
+			return nil, err
+		}
+		apps = append(apps, a)
+	}
+	return apps, nil
+}
+
+func fromRecord(rec store.App) (App, error) {
+	st, err := decodeSettings(rec.Config)
+	if err != nil {
+		return App{}, fmt.Errorf("app %d: %w", rec.SDKAppID, err)
+	}
+	return App{SDKAppID: rec.SDKAppID, SecretKey: rec.SecretKey, Settings: st, CreatedAt: rec.CreatedAt}, nil
+}
+
+func (s *Service) remember(app App) {
+	s.mu.Lock()
+	s.cache[app.SDKAppID] = cachedApp{app: app, fetched: s.now()}
+	s.mu.Unlock()
+}
+
+// Settings returns the app's settings.
+func (s *Service) Settings(ctx context.Context, sdkAppID uint64) (Settings, error) {
+	app, err := s.Get(ctx, sdkAppID)
+	return app.Settings.clone(), err
+}
+
+// UpdateSettings applies a JSON patch (fields present replace the current
+// values), validates the result and persists it. Invalid patches change
+// nothing and are an *im.Error (70402).
+func (s *Service) UpdateSettings(ctx context.Context, sdkAppID uint64, patch []byte) (Settings, error) {
+	rec, err := s.store.GetApp(ctx, sdkAppID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Settings{}, im.Errorf(im.CodeAppNotFound, "SDKAppID %d not found", sdkAppID)
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("app %d: %w", sdkAppID, err)
+	}
+	app, err := fromRecord(rec)
+	if err != nil {
+		return Settings{}, err
+	}
+	next, err := app.Settings.applyPatch(patch)
+	if err != nil {
+		return Settings{}, err
+	}
+	if err := next.Validate(); err != nil {
+		return Settings{}, err
+	}
+	doc, err := json.Marshal(next)
+	if err != nil {
+		return Settings{}, fmt.Errorf("encode settings: %w", err)
+	}
+	if err := s.store.SetAppConfig(ctx, sdkAppID, doc); err != nil {
+		return Settings{}, fmt.Errorf("app %d: save settings: %w", sdkAppID, err)
+	}
+	app.Settings = next
+	s.remember(app)
+	if err := s.ensureAdmins(ctx, sdkAppID, next.Admins); err != nil {
+		return Settings{}, err
+	}
+	s.log.InfoContext(ctx, "app settings changed", "sdkappid", sdkAppID)
+	return next.clone(), nil
+}
+
+// CustomProfileTags returns the app's declared custom profile keys.
+func (s *Service) CustomProfileTags(ctx context.Context, sdkAppID uint64) ([]string, error) {
+	st, err := s.Settings(ctx, sdkAppID)
+	return st.CustomProfileTags, err
+}
+
+// IsAdmin reports whether identifier is an admin of the app.
+func (s *Service) IsAdmin(app App, identifier string) bool {
+	return slices.Contains(app.Settings.Admins, identifier)
+}
+
+// ensureAdmins imports the admin identifiers that are not accounts yet,
+// leaving existing ones (and their profiles) alone.
+func (s *Service) ensureAdmins(ctx context.Context, sdkAppID uint64, admins []string) error {
+	existing, err := s.store.GetAccounts(ctx, sdkAppID, admins)
+	if err != nil {
+		return fmt.Errorf("app %d: admin accounts: %w", sdkAppID, err)
+	}
+	var missing []store.NewAccount
+	for _, id := range admins {
+		if _, ok := existing[id]; !ok {
+			missing = append(missing, store.NewAccount{UserID: id})
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := s.store.ImportAccounts(ctx, sdkAppID, missing); err != nil {
+		return fmt.Errorf("app %d: admin accounts: %w", sdkAppID, err)
+	}
+	return nil
+}
