@@ -165,3 +165,30 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", code, errOut.String())
 	}
 }
+
+// TestAppCommands: create, list and show apps on a data directory.
+func TestAppCommands(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"app", "create", "--data", data, "--sdkappid", "1400000123", "--admin", "ops,boss"}, &out, &errOut); code != 0 {
+		t.Fatalf("create: %d %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "SDKAppID 1400000123 created; admins ops,boss") {
+		t.Fatalf("create printed %q", out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"app", "list", "--data", data}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "1400000123\tadmins=ops,boss") {
+		t.Fatalf("list: %d %q %s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"app", "show", "--data", data, "1400000123"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), `"SecretKey"`) {
+		t.Fatalf("show: %d %q %s", code, out.String(), errOut.String())
+	}
+	if code := run(context.Background(), []string{"app", "create", "--data", data, "--sdkappid", "1400000123"}, &out, &errOut); code != 1 {
+		t.Fatalf("creating the same SDKAppID twice: exit %d, want 1", code)
+	}
+	if code := run(context.Background(), []string{"app", "show", "--data", data, "1400000999"}, &out, &errOut); code != 1 {
+		t.Fatalf("show of a missing app: exit %d, want 1", code)
+	}
+}

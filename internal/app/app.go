@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parley-im/parley/internal/account"
+	"github.com/parley-im/parley/internal/bus/local"
+	"github.com/parley-im/parley/internal/conversation"
+	"github.com/parley-im/parley/internal/gateway"
+	"github.com/parley-im/parley/internal/message"
 	"github.com/parley-im/parley/internal/restapi"
 	"github.com/parley-im/parley/internal/store/sqlstore"
 	"github.com/parley-im/parley/internal/tenant"
@@ -32,8 +37,13 @@ type App struct {
 	store    *sqlstore.Store
 	tenants  *tenant.Service
 	accounts *account.Service
-	handler  http.Handler
-	boot     Bootstrapped
+	bus      *local.Bus
+	gateway  *gateway.Gateway
+	// messages and conversations are the C2C messaging domain.
+	messages      *message.Service
+	conversations *conversation.Service
+	handler       http.Handler
+	boot          Bootstrapped
 }
 
 // Bootstrapped describes the app the server started with.
@@ -87,19 +97,29 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 func (a *App) build() {
 	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log})
 	a.accounts = account.New(account.Config{Store: a.store, Settings: a.tenants, Logger: a.log})
+	a.bus = local.New()
+	a.messages = message.New(message.Config{
+		Store: a.store, Bus: a.bus, Settings: messageSettings{a.tenants},
+		Profiles: accountProfiles{a.accounts}, Logger: a.log,
+	})
+	a.conversations = conversation.New(conversation.Config{Store: a.store, Bus: a.bus, Logger: a.log})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rest := restapi.New(restapi.Config{
-		Tenants:      a.tenants,
-		Accounts:     a.accounts,
-		Logger:       a.log,
-		Metrics:      restapi.NewMetrics(reg),
-		MaxBodyBytes: a.cfg.MaxBodyBytes,
+		Tenants:       a.tenants,
+		Accounts:      a.accounts,
+		Messages:      a.messages,
+		Conversations: a.conversations,
+		Logger:        a.log,
+		Metrics:       restapi.NewMetrics(reg),
+		MaxBodyBytes:  a.cfg.MaxBodyBytes,
 	})
+	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
 
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest)
+	mux.Handle("GET /ws", a.gateway)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
@@ -176,16 +196,32 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown does not cover hijacked (WebSocket) connections: close the
+	// sessions while in-flight requests drain; Serve waits for them below.
+	shutdownTimeout := time.Duration(a.cfg.ShutdownTimeout)
+	srv.RegisterOnShutdown(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		_ = a.gateway.Shutdown(ctx)
+	})
+	retentionCtx, stopRetention := context.WithCancel(context.Background())
+	retentionDone := make(chan struct{})
+	go func() {
+		defer close(retentionDone)
+		a.messages.RunRetention(retentionCtx)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("serving", "addr", ln.Addr().String())
 
 	var serveErr error
+	var sctx context.Context // the shutdown deadline, from when shutdown began
 	select {
 	case serveErr = <-errc:
 	case <-ctx.Done():
 		a.log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(a.cfg.ShutdownTimeout))
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		serveErr = srv.Shutdown(sctx)
 		<-errc
@@ -193,11 +229,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
+	if sctx == nil {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+	}
+	// Wait for the WebSocket sessions before the store goes away.
+	if err := a.gateway.Shutdown(sctx); err != nil {
+		serveErr = errors.Join(serveErr, err)
+	}
+	stopRetention()
+	<-retentionDone
 	return errors.Join(serveErr, a.Close())
 }
 
-// Close closes the store. Serve calls it; call it yourself only when not serving.
+// Close closes the bus and the store. Serve calls it; call it yourself only
+// when not serving.
 func (a *App) Close() error {
+	_ = a.bus.Close() // the in-process bus cannot fail to close
 	if err := a.store.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -216,4 +265,57 @@ func OpenTenants(ctx context.Context, cfg Config) (*tenant.Service, io.Closer, e
 		return nil, nil, err
 	}
 	return tenant.New(tenant.Config{Store: st}), st, nil
+}
+
+// messageSettings gives the message service each app's recall window and
+// retention from the app registry.
+type messageSettings struct{ tenants *tenant.Service }
+
+func (m messageSettings) RecallWindow(ctx context.Context, sdkAppID uint64) (time.Duration, error) {
+	st, err := m.tenants.Settings(ctx, sdkAppID)
+	return time.Duration(st.RecallWindowSeconds) * time.Second, err
+}
+
+func (m messageSettings) Retention(ctx context.Context, sdkAppID uint64) (time.Duration, error) {
+	st, err := m.tenants.Settings(ctx, sdkAppID)
+	return time.Duration(st.HistoryRetentionDays) * 24 * time.Hour, err
+}
+
+func (m messageSettings) AppIDs(ctx context.Context) ([]uint64, error) {
+	apps, err := m.tenants.List(ctx)
+	ids := make([]uint64, len(apps))
+	for i, app := range apps {
+		ids[i] = app.SDKAppID
+	}
+	return ids, err
+}
+
+// accountProfiles gives the message service senders' nicks and avatars
+// (Tag_Profile_IM_Nick, Tag_Profile_IM_Image).
+type accountProfiles struct{ accounts *account.Service }
+
+func (p accountProfiles) Nicks(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]message.Profile, error) {
+	profiles, _, err := p.accounts.GetPortrait(ctx, sdkAppID, userIDs, []string{account.TagNick, account.TagImage})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]message.Profile, len(profiles))
+	for _, up := range profiles {
+		if up.Code != 0 {
+			continue
+		}
+		var pr message.Profile
+		for _, it := range up.Items {
+			var v string
+			_ = json.Unmarshal(it.Value, &v) // both tags are strings
+			switch it.Tag {
+			case account.TagNick:
+				pr.Nick = v
+			case account.TagImage:
+				pr.FaceURL = v
+			}
+		}
+		out[up.UserID] = pr
+	}
+	return out, nil
 }

@@ -86,7 +86,7 @@ func (s *server) stop() {
 }
 
 // sig returns a fresh UserSig of the test app for identifier.
-func sig(t *testing.T, identifier string) string {
+func sig(t testing.TB, identifier string) string {
 	t.Helper()
 	s, err := usersig.Gen(testAppID, testKey, identifier, 86400, time.Now())
 	if err != nil {

@@ -30,6 +30,10 @@ func decodeBody(body []byte, v any, code int) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
+		var imErr *im.Error
+		if errors.As(err, &imErr) { // a field's own decoder knows the precise code
+			return imErr
+		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return im.Errorf(code, "field %s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)

@@ -10,6 +10,18 @@ func (s *Server) routeTable() map[string]handlerFunc {
 		"im_open_login_svc/account_check":       s.accountCheck,
 		"im_open_login_svc/kick":                s.kick,
 
+		"openim/sendmsg":                s.sendMsg,
+		"openim/batchsendmsg":           s.batchSendMsg,
+		"openim/importmsg":              s.importMsg,
+		"openim/admin_getroammsg":       s.adminGetRoamMsg,
+		"openim/admin_msgwithdraw":      s.adminMsgWithdraw,
+		"openim/modify_c2c_msg":         s.modifyC2CMsg,
+		"openim/admin_set_msg_read":     s.adminSetMsgRead,
+		"openim/get_c2c_unread_msg_num": s.getC2CUnreadMsgNum,
+
+		"recentcontact/get_list": s.recentContactGetList,
+		"recentcontact/delete":   s.recentContactDelete,
+
 		"profile/portrait_set": s.portraitSet,
 		"profile/portrait_get": s.portraitGet,
 

@@ -19,7 +19,9 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/account"
+	"github.com/parley-im/parley/internal/conversation"
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/message"
 	"github.com/parley-im/parley/internal/tenant"
 )
 
@@ -31,32 +33,40 @@ const DefaultMaxBodyBytes = 1 << 20
 type Config struct {
 	Tenants  *tenant.Service
 	Accounts *account.Service
-	Logger   *slog.Logger
-	Metrics  *Metrics         // nil: not measured
-	Clock    func() time.Time // nil: time.Now
+	// Messages serves the openim message commands; Conversations the
+	// recentcontact commands and openim's read and unread commands.
+	Messages      *message.Service
+	Conversations *conversation.Service
+	Logger        *slog.Logger
+	Metrics       *Metrics         // nil: not measured
+	Clock         func() time.Time // nil: time.Now
 	// MaxBodyBytes caps request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 }
 
 // Server serves /v4/. It is an http.Handler and safe for concurrent use.
 type Server struct {
-	tenants  *tenant.Service
-	accounts *account.Service
-	log      *slog.Logger
-	metrics  *Metrics
-	limiter  *rateLimiter
-	maxBody  int64
-	routes   map[string]handlerFunc
+	tenants       *tenant.Service
+	accounts      *account.Service
+	messages      *message.Service
+	conversations *conversation.Service
+	log           *slog.Logger
+	metrics       *Metrics
+	limiter       *rateLimiter
+	maxBody       int64
+	routes        map[string]handlerFunc
 }
 
 // New returns a Server.
 func New(cfg Config) *Server {
 	s := &Server{
-		tenants:  cfg.Tenants,
-		accounts: cfg.Accounts,
-		log:      cfg.Logger,
-		metrics:  cfg.Metrics,
-		maxBody:  cfg.MaxBodyBytes,
+		tenants:       cfg.Tenants,
+		accounts:      cfg.Accounts,
+		messages:      cfg.Messages,
+		conversations: cfg.Conversations,
+		log:           cfg.Logger,
+		metrics:       cfg.Metrics,
+		maxBody:       cfg.MaxBodyBytes,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -26,13 +26,17 @@ type Store interface {
 	Apps
 	Accounts
 	Profiles
+	Messages
+	Conversations
 	// Ping reports whether the backend is reachable (used by /readyz).
 	Ping(ctx context.Context) error
-	// Close waits for pending writes to finish and releases the backend.
+	// Close waits for calls in flight to finish and releases the backend;
+	// later calls return ErrClosed. Closing twice is harmless.
 	Close() error
 }
 
 // App is one tenant: an SDKAppID, its secret key and its settings document.
+// SDKAppIDs must fit in an int64 (the reference's are 32-bit).
 type App struct {
 	SDKAppID  uint64
 	SecretKey string
@@ -80,8 +84,10 @@ type NewAccount struct {
 type Accounts interface {
 	// ImportAccounts creates every missing account and writes the given
 	// profile items (overwriting those tags on existing accounts), all in one
-	// transaction. created[i] reports whether accounts[i] was new. A UserID
-	// repeated in the input is imported once; later items win.
+	// transaction. created[i] reports whether accounts[i]'s UserID did not
+	// exist before the call (so every position of a repeated new UserID
+	// reports true); a repeated UserID's items apply in input order, per tag.
+	// The app itself is not checked: callers pass known SDKAppIDs.
 	ImportAccounts(ctx context.Context, sdkAppID uint64, accounts []NewAccount) (created []bool, err error)
 	// DeleteAccounts deletes accounts with everything they own (profile, ...)
 	// in one transaction. existed[i] reports whether userIDs[i] existed.

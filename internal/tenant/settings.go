@@ -17,6 +17,8 @@ const (
 	DefaultMaxAdmins            = 5
 	DefaultHistoryRetentionDays = 7
 	DefaultAdmin                = "administrator"
+	DefaultRecallWindowSeconds  = 120
+	MaxRecallWindowSeconds      = 7 * 24 * 3600
 
 	MaxAdminsCeiling         = 10
 	MaxRestRateLimit         = 1_000_000
@@ -40,7 +42,21 @@ type Settings struct {
 	CustomProfileTags []string `json:"CustomProfileTags"`
 	// HistoryRetentionDays is how long messages are kept.
 	HistoryRetentionDays int `json:"HistoryRetentionDays"`
+	// MultiLoginPolicy says how many WebSocket sessions a user may hold:
+	// SinglePlatform, OnePerPlatform (default) or Unlimited. A new login
+	// that the policy does not allow beside an older one kicks the older.
+	MultiLoginPolicy string `json:"MultiLoginPolicy"`
+	// RecallWindowSeconds is how long after sending a user may recall a
+	// message from a client (20016 after it); admins have no limit.
+	RecallWindowSeconds int `json:"RecallWindowSeconds"`
 }
+
+// Multi-login policies.
+const (
+	SinglePlatform = "SinglePlatform"
+	OnePerPlatform = "OnePerPlatform"
+	Unlimited      = "Unlimited"
+)
 
 // DefaultSettings returns the settings of a new app with the given admins
 // (DefaultAdmin when none are given).
@@ -54,6 +70,8 @@ func DefaultSettings(admins ...string) Settings {
 		Admins:               append([]string(nil), admins...),
 		CustomProfileTags:    []string{},
 		HistoryRetentionDays: DefaultHistoryRetentionDays,
+		MultiLoginPolicy:     OnePerPlatform,
+		RecallWindowSeconds:  DefaultRecallWindowSeconds,
 	}
 }
 
@@ -71,6 +89,12 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.Admins == nil {
 		s.Admins = []string{}
+	}
+	if s.MultiLoginPolicy == "" {
+		s.MultiLoginPolicy = OnePerPlatform
+	}
+	if s.RecallWindowSeconds == 0 {
+		s.RecallWindowSeconds = DefaultRecallWindowSeconds
 	}
 	if s.CustomProfileTags == nil {
 		s.CustomProfileTags = []string{}
@@ -120,6 +144,14 @@ func (s Settings) Validate() error {
 	}
 	if s.HistoryRetentionDays < 1 || s.HistoryRetentionDays > MaxHistoryRetentionDays {
 		add("HistoryRetentionDays %d: must be 1..%d", s.HistoryRetentionDays, MaxHistoryRetentionDays)
+	}
+	switch s.MultiLoginPolicy {
+	case SinglePlatform, OnePerPlatform, Unlimited:
+	default:
+		add("MultiLoginPolicy %q: want %s, %s or %s", s.MultiLoginPolicy, SinglePlatform, OnePerPlatform, Unlimited)
+	}
+	if s.RecallWindowSeconds < 1 || s.RecallWindowSeconds > MaxRecallWindowSeconds {
+		add("RecallWindowSeconds %d: must be 1..%d", s.RecallWindowSeconds, MaxRecallWindowSeconds)
 	}
 	if len(problems) > 0 {
 		return im.Errorf(im.CodeInvalidParameter, "invalid app settings: %s", strings.Join(problems, "; "))

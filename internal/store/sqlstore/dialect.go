@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -33,6 +35,16 @@ type dialect struct {
 	// several nodes starting at once apply migrations one at a time; empty
 	// when the write transaction alone serialises them.
 	migrationLock string
+	// lockRows ends a SELECT whose rows a write transaction is about to
+	// update, locking them in the SELECT's order (PostgreSQL: FOR UPDATE);
+	// empty where the single writer makes it unnecessary.
+	lockRows string
+	// anonymousParams: multi-row statements bind "?" parameters in order
+	// instead of "$N" (see dialect.tuples).
+	anonymousParams bool
+	// cacheAppendStatements: the batcher keeps its statements prepared
+	// (see batchTx).
+	cacheAppendStatements bool
 }
 
 // ddlNames are the template fields of the migration files.
@@ -51,6 +63,12 @@ var (
 	sqliteDialect = dialect{
 		name: "sqlite",
 		ddl:  ddlNames{Bytes: "BLOB", Key: "TEXT", KeyedTable: " WITHOUT ROWID"},
+		// SQLite finds a "$N" parameter by a linear search of the
+		// statement's parameter names, when parsing and again when modernc
+		// binds each argument: quadratic in the parameters, tens of
+		// milliseconds for a batch of messages.
+		anonymousParams:       true,
+		cacheAppendStatements: true,
 	}
 	postgresDialect = dialect{
 		name: "postgres",
@@ -58,8 +76,41 @@ var (
 		// One lock per schema, so independent schemas (tests) do not wait
 		// for each other.
 		migrationLock: `SELECT pg_advisory_xact_lock(1886548073, hashtext(coalesce(current_schema(), '')))`,
+		lockRows:      ` FOR UPDATE`,
 	}
 )
+
+// tuples returns n parenthesised rows of len(cols) parameters each for a
+// VALUES list, numbered from first; a non-empty cols[i] casts that column
+// to the named type (PostgreSQL needs it to type parameters outside an
+// INSERT). Arguments must follow in the rows' order: on SQLite the
+// parameters are anonymous ("?"), so no number may be reused or skipped.
+func (d dialect) tuples(first, n int, cols ...string) string {
+	var b strings.Builder
+	k := first
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, typ := range cols {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			p := "?"
+			if !d.anonymousParams {
+				p = "$" + strconv.Itoa(k)
+			}
+			k++
+			if typ != "" {
+				p = "CAST(" + p + " AS " + typ + ")"
+			}
+			b.WriteString(p)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
 
 // isPostgresURL reports whether the store URL selects PostgreSQL.
 func isPostgresURL(u string) bool {
@@ -146,16 +197,34 @@ func sqliteDSN(path string, params ...string) string {
 	return "file:" + escaped + "?" + strings.Join(q, "&")
 }
 
+// openSQLitePool opens a pool and its first connection. Switching a new
+// database to WAL needs an exclusive lock, and SQLite reports SQLITE_BUSY
+// at once (without its busy handler) while another process opening the
+// same file holds a lock, so connecting is retried for up to the busy
+// timeout.
 func openSQLitePool(ctx context.Context, dsn string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, err
+	deadline := time.Now().Add(sqliteBusyTimeoutMillis * time.Millisecond)
+	for {
+		err = db.PingContext(ctx)
+		if err == nil {
+			return db, nil
+		}
+		var le *sqlite.Error
+		if !errors.As(err, &le) || le.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			db.Close()
+			return nil, err
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		}
 	}
-	return db, nil
 }
 
 // normalizeSynchronous validates Config.SQLiteSynchronous.

@@ -5,7 +5,9 @@
 //
 // On SQLite every write goes through one dedicated connection and reads use a
 // separate read-only pool; on PostgreSQL one pool serves both. In both cases
-// every write transaction passes through Store.writeTx.
+// every write transaction passes through Store.runTx. C2C appends from
+// concurrent callers are committed together by one batcher goroutine per
+// Store (group commit, batcher.go).
 //
 // Times are stored as Unix milliseconds; CreatedAt values come back in UTC
 // with millisecond precision.
@@ -55,6 +57,17 @@ type Store struct {
 	mu       sync.Mutex // guards closed and inflight.Add
 	closed   bool
 	inflight sync.WaitGroup // calls that entered before Close
+
+	// appends feeds the batcher (batcher.go); stopBatcher, closed by Close
+	// once no call is in flight, ends it and batcherDone reports its exit.
+	appends     chan *appendRequest
+	stopBatcher chan struct{}
+	batcherDone chan struct{}
+	stats       batchStats
+	appendStmts *stmtCache // SQLite only; owned by the batcher
+	// failAppend, when set (tests only), runs inside every append
+	// transaction with its messages; an error aborts the transaction.
+	failAppend func(msgs []store.C2CAppend) error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,6 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.closePools()
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redactURL(cfg.URL), err)
 	}
+	s.startBatcher()
 	s.log.Info("store opened", "backend", s.dialect.name, "schema_version", version)
 	return s, nil
 }
@@ -114,8 +128,9 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close makes new calls fail with store.ErrClosed, waits for calls already
-// running (so every acknowledged write is committed) and closes the
-// connections. Calling Close again returns nil.
+// running (appends queued for the batcher included, so every acknowledged
+// write is committed), stops the batcher and closes the connections.
+// Calling Close again returns nil.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -125,6 +140,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.inflight.Wait()
+	s.stopBatcherAndWait()
 	if err := s.closePools(); err != nil {
 		return fmt.Errorf("sqlstore: close: %w", err)
 	}
@@ -151,15 +167,21 @@ func (s *Store) enter() error {
 	return nil
 }
 
-// writeTx runs fn in one write transaction and commits it. Every write of
-// the store goes through here, so batching (group commit) can be added in
-// one place. op names the operation in errors; errors from fn are
-// translated by fail, so fn may return driver errors or store sentinels.
+// writeTx runs fn in one write transaction and commits it, as a call of
+// the store (see enter). op names the operation in errors; errors from fn
+// are translated by fail, so fn may return driver errors or store
+// sentinels.
 func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.inflight.Done()
+	return s.runTx(ctx, op, fn)
+}
+
+// runTx is writeTx for code already covered by a call in flight (the
+// batcher): every write transaction of the store runs here.
+func (s *Store) runTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail(op, err)

@@ -66,6 +66,17 @@ func TestContract(t *testing.T) {
 	})
 }
 
+// TestShared runs the cases for stores sharing one database: two Stores
+// on one SQLite file or one PostgreSQL schema act as two nodes.
+func TestShared(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+			url := b.url(t)
+			return openTest(t, Config{URL: url}), openTest(t, Config{URL: url})
+		})
+	})
+}
+
 func TestMigrationsAreIdempotent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		url := b.url(t)

@@ -164,6 +164,7 @@ var lifecycleCases = []testCase{
 	{"ErrClosedAfterClose", func(t *testing.T, s store.Store) {
 		mustCreateApp(t, s, store.App{SDKAppID: app1, Config: []byte(`{}`)})
 		mustImport(t, s, app1, account("a"))
+		mustAppendOne(t, s, app1, send("a", "b", 1, t0))
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
@@ -174,6 +175,7 @@ var lifecycleCases = []testCase{
 	{"CanceledContext", func(t *testing.T, s store.Store) {
 		mustCreateApp(t, s, store.App{SDKAppID: app1, Config: []byte(`{"v":1}`)})
 		mustImport(t, s, app1, account("a"))
+		mustAppendOne(t, s, app1, send("a", "b", 1, t0))
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		for name, call := range everyMethod(app1) {
@@ -190,12 +192,16 @@ var lifecycleCases = []testCase{
 		if err := s.CreateApp(t.Context(), store.App{SDKAppID: app2, Config: []byte(`{}`)}); err != nil {
 			t.Errorf("canceled CreateApp left the app behind: %v", err)
 		}
+		checkSeqs(t, "history after a canceled append", seqsOf(fullHistory(t, s, app1, "a", "b")), []uint64{1})
+		if c := mustConversation(t, s, app1, "a", "b"); c.ClearedSeq != 0 {
+			t.Errorf("canceled DeleteConversation cleared history: %+v", c)
+		}
 	}},
 }
 
 // everyMethod calls each method of the port once (except Close) against
-// app, with arguments that would succeed on a store holding that app and
-// its account "a"; it returns only the error.
+// app, with arguments that would succeed on a store holding that app, its
+// account "a" and a message from "a" to "b"; it returns only the error.
 func everyMethod(app uint64) map[string]func(context.Context, store.Store) error {
 	return map[string]func(context.Context, store.Store) error{
 		"Ping": func(ctx context.Context, s store.Store) error { return s.Ping(ctx) },
@@ -228,5 +234,46 @@ func everyMethod(app uint64) map[string]func(context.Context, store.Store) error
 			_, err := s.GetProfiles(ctx, app, []string{"a"}, nil)
 			return err
 		},
+		"AppendC2C": func(ctx context.Context, s store.Store) error {
+			_, err := s.AppendC2C(ctx, app, []store.C2CAppend{send("a", "b", 1, t0)})
+			return err
+		},
+		"ReadSync": func(ctx context.Context, s store.Store) error {
+			_, err := s.ReadSync(ctx, app, "a", store.SyncQuery{Limit: 10, PerPeer: 5})
+			return err
+		},
+		"SyncHead": func(ctx context.Context, s store.Store) error {
+			_, err := s.SyncHead(ctx, app, "a")
+			return err
+		},
+		"C2CHistory": func(ctx context.Context, s store.Store) error {
+			_, err := s.C2CHistory(ctx, app, "a", "b", store.HistoryQuery{Limit: 10})
+			return err
+		},
+		"GetC2C": func(ctx context.Context, s store.Store) error {
+			_, err := s.GetC2C(ctx, app, "a", "b", 1)
+			return err
+		},
+		"UpdateC2C": func(ctx context.Context, s store.Store) error {
+			return s.UpdateC2C(ctx, app, "a", "b", 1, []byte(`{}`), store.StateRecalled)
+		},
+		"DeleteC2CBefore": func(ctx context.Context, s store.Store) error {
+			_, err := s.DeleteC2CBefore(ctx, app, t0, 10)
+			return err
+		},
+		"ListConversations": func(ctx context.Context, s store.Store) error {
+			_, err := s.ListConversations(ctx, app, "a", 0, "", 10)
+			return err
+		},
+		"GetConversations": func(ctx context.Context, s store.Store) error {
+			_, err := s.GetConversations(ctx, app, "a", []string{"b"})
+			return err
+		},
+		"MarkRead": func(ctx context.Context, s store.Store) error {
+			_, err := s.MarkRead(ctx, app, "a", "b", 1)
+			return err
+		},
+		"MarkAllRead":        func(ctx context.Context, s store.Store) error { return s.MarkAllRead(ctx, app, "a") },
+		"DeleteConversation": func(ctx context.Context, s store.Store) error { return s.DeleteConversation(ctx, app, "a", "b", true) },
 	}
 }

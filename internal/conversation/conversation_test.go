@@ -1,0 +1,358 @@
+package conversation_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parley-im/parley/internal/bus"
+	"github.com/parley-im/parley/internal/conversation"
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/message"
+	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/sqlstore"
+	"github.com/parley-im/parley/internal/store/storetest"
+)
+
+type backend struct {
+	name string
+	url  func(t testing.TB) string
+}
+
+func backends() []backend {
+	bs := []backend{{name: "sqlite", url: func(t testing.TB) string { return filepath.Join(t.TempDir(), "db.sqlite") }}}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		bs = append(bs, backend{name: "postgres", url: storetest.PostgresURL})
+	}
+	return bs
+}
+
+func eachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
+	t.Helper()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newHarness(t, b))
+		})
+	}
+}
+
+type published struct {
+	user string
+	ev   bus.Event
+}
+
+// fakeBus records what is published.
+type fakeBus struct {
+	mu     sync.Mutex
+	events []published
+}
+
+func (b *fakeBus) PublishUser(_ context.Context, _ uint64, user string, ev bus.Event) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.events = append(b.events, published{user, ev})
+	return nil
+}
+
+func (b *fakeBus) SubscribeUser(uint64, string, bus.Handler) (bus.Subscription, error) {
+	return nil, errors.New("fake bus: no subscriptions")
+}
+
+func (b *fakeBus) Close() error { return nil }
+
+// take returns the events named name published since the last take.
+func (b *fakeBus) take(name string) []published {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []published
+	for _, p := range b.events {
+		if p.ev.Name == name {
+			out = append(out, p)
+		}
+	}
+	b.events = nil
+	return out
+}
+
+// harness is a conversation service beside a message service (which
+// creates the conversations) over one real store.
+type harness struct {
+	store *sqlstore.Store
+	svc   *conversation.Service
+	msgs  *message.Service
+	bus   *fakeBus
+	now   atomic.Int64
+	app   uint64
+}
+
+var appCounter atomic.Uint64
+
+func newHarness(t testing.TB, b backend) *harness {
+	t.Helper()
+	st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.url(t)})
+	if err != nil {
+		t.Fatalf("open %s store: %v", b.name, err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	h := &harness{store: st, bus: &fakeBus{}, app: 1400000000 + appCounter.Add(1)}
+	h.now.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixMilli())
+	h.svc = conversation.New(conversation.Config{Store: st, Bus: h.bus})
+	h.msgs = message.New(message.Config{Store: st, Clock: func() time.Time { return time.UnixMilli(h.now.Load()) }})
+	return h
+}
+
+func (h *harness) accounts(t testing.TB, ids ...string) {
+	t.Helper()
+	var accs []store.NewAccount
+	for _, id := range ids {
+		accs = append(accs, store.NewAccount{UserID: id})
+	}
+	if _, err := h.store.ImportAccounts(context.Background(), h.app, accs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var random atomic.Uint32
+
+func (h *harness) send(t testing.TB, from, to string) message.SendResult {
+	t.Helper()
+	res, err := h.msgs.SendC2C(context.Background(), message.SendRequest{
+		SDKAppID: h.app, From: from, To: to,
+		Body:    im.MsgBody{im.NewElement(im.TextElem{Text: "hi"})},
+		Options: im.SendOptions{MsgRandom: random.Add(1), MsgLifeTime: im.MaxMsgLifeTime},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func wantCode(t testing.TB, what string, err error, code int) {
+	t.Helper()
+	if got, ok := im.CodeOf(err); !ok || got != code {
+		t.Fatalf("%s: error %v, want code %d", what, err, code)
+	}
+}
+
+func peers(convs []conversation.Conversation) []string {
+	out := make([]string, len(convs))
+	for i, c := range convs {
+		out[i] = c.Peer
+	}
+	return out
+}
+
+func TestListPagesWithTiedTimestamps(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "me")
+		// p0..p6 share one timestamp (the clock stands still); q0..q2 are
+		// newer, one millisecond apart.
+		for i := range 7 {
+			h.accounts(t, fmt.Sprint("p", i))
+			h.send(t, fmt.Sprint("p", i), "me")
+		}
+		for i := range 3 {
+			h.now.Add(1)
+			h.accounts(t, fmt.Sprint("q", i))
+			h.send(t, "me", fmt.Sprint("q", i))
+		}
+		ctx := context.Background()
+		var all []string
+		cur := conversation.Cursor{}
+		for pages := 0; ; pages++ {
+			page, err := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "me", Cursor: cur, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, peers(page.Conversations)...)
+			cur = page.Next
+			if page.Complete || pages > 5 {
+				break
+			}
+		}
+		want := []string{"q2", "q1", "q0", "p0", "p1", "p2", "p3", "p4", "p5", "p6"}
+		if !slices.Equal(all, want) {
+			t.Errorf("pages %v, want %v", all, want)
+		}
+		// Empty conversations (no last message) are listed only on request.
+		h.accounts(t, "z")
+		_, err := h.msgs.SendC2C(ctx, message.SendRequest{
+			SDKAppID: h.app, From: "z", To: "me", Body: im.MsgBody{im.NewElement(im.TextElem{Text: "x"})},
+			Options: im.SendOptions{MsgRandom: 1, MsgLifeTime: 10, SendMsgControl: []string{im.SendControlNoLastMsg}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "me"})
+		withEmpty, _ := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "me", IncludeEmpty: true})
+		if len(page.Conversations) != 10 || len(withEmpty.Conversations) != 11 || !page.Complete {
+			t.Errorf("without empty %d, with %d", len(page.Conversations), len(withEmpty.Conversations))
+		}
+		_, err = h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "ghost"})
+		wantCode(t, "unknown owner", err, im.CodeAccountNotFound)
+		_, err = h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: ""})
+		wantCode(t, "no owner", err, im.CodeInvalidParameter)
+	})
+}
+
+func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob", "carol")
+		ctx := context.Background()
+		for range 5 {
+			h.send(t, "alice", "bob")
+		}
+		h.send(t, "carol", "bob")
+		conv, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: 3, Session: "b1"})
+		if err != nil || conv.Unread != 2 || conv.ReadSeq != 3 {
+			t.Fatalf("mark read up to 3: %+v %v", conv, err)
+		}
+		receipts := h.bus.take(conversation.EventReadReceipt)
+		if len(receipts) != 1 || receipts[0].user != "alice" || string(receipts[0].ev.Data) != `{"Peer":"bob","ReadSeq":3}` {
+			t.Errorf("receipts %+v", receipts)
+		}
+		h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: 3, Session: "b1"})
+		h.bus.take("") // nothing moved: no events expected
+		conv, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", Session: "b1"})
+		if err != nil || conv.Unread != 0 || conv.ReadSeq != 5 {
+			t.Fatalf("mark read all: %+v %v", conv, err)
+		}
+		h.bus.mu.Lock()
+		evs := slices.Clone(h.bus.events)
+		h.bus.mu.Unlock()
+		var unread []published
+		for _, e := range evs {
+			if e.ev.Name == conversation.EventUnreadChanged {
+				unread = append(unread, e)
+			}
+		}
+		if len(unread) != 1 || unread[0].user != "bob" || unread[0].ev.ExceptSession != "b1" ||
+			string(unread[0].ev.Data) != `{"TotalUnread":1,"Peer":"alice","Unread":0,"ReadSeq":5}` {
+			t.Errorf("unread_changed %+v", unread)
+		}
+		// Beyond the newest message is capped; a conversation that does not exist is a no-op.
+		if conv, _ := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: 99}); conv.ReadSeq != 5 {
+			t.Errorf("read seq %d, want capped at 5", conv.ReadSeq)
+		}
+		if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "alice", Peer: "carol"}); err != nil {
+			t.Errorf("no conversation: %v", err)
+		}
+		_, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "ghost"})
+		wantCode(t, "unknown peer", err, im.CodeAccountNotFound)
+
+		total, err := h.svc.TotalUnread(ctx, h.app, "bob")
+		if err != nil || total != 1 {
+			t.Errorf("total unread %d %v, want 1", total, err)
+		}
+		h.bus.take("")
+		if total, err := h.svc.MarkAllRead(ctx, h.app, "bob", "b1"); err != nil || total != 0 {
+			t.Errorf("mark all read: %d %v", total, err)
+		}
+		if ev := h.bus.take(conversation.EventUnreadChanged); len(ev) != 1 || string(ev[0].ev.Data) != `{"TotalUnread":0,"Unread":0,"ReadSeq":0}` {
+			t.Errorf("mark-all event %+v", ev)
+		}
+	})
+}
+
+func TestMarkReadByTime(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob")
+		var times []int64
+		for range 4 {
+			h.send(t, "alice", "bob")
+			times = append(times, h.now.Load()/1000)
+			h.now.Add(int64(time.Second / time.Millisecond))
+		}
+		conv, err := h.svc.MarkRead(context.Background(), conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToTime: times[1]})
+		if err != nil || conv.ReadSeq != 2 || conv.Unread != 2 {
+			t.Errorf("read up to the second message's time: %+v %v", conv, err)
+		}
+	})
+}
+
+func TestUnreadCounts(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob", "carol", "dave")
+		for range 3 {
+			h.send(t, "alice", "bob")
+		}
+		h.send(t, "carol", "bob")
+		ctx := context.Background()
+		got, err := h.svc.UnreadCounts(ctx, h.app, "bob", []string{"alice", "ghost", "dave", "alice", "bad\x00id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(got)
+		want := `{"Total":4,"Peers":[{"Peer":"alice","Unread":3},{"Peer":"dave","Unread":0}],` +
+			`"Errors":[{"Peer":"ghost","Code":70107},{"Peer":"bad\u0000id","Code":70107}]}`
+		if string(b) != want {
+			t.Errorf("counts\n got %s\nwant %s", b, want)
+		}
+		_, err = h.svc.UnreadCounts(ctx, h.app, "ghost", nil)
+		wantCode(t, "unknown owner", err, im.CodeAccountNotFound)
+		_, err = h.svc.UnreadCounts(ctx, h.app, "bob", make([]string, conversation.MaxUnreadPeers+1))
+		wantCode(t, "too many peers", err, im.CodeInvalidParameter)
+	})
+}
+
+func TestDeleteConversation(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob")
+		ctx := context.Background()
+		h.send(t, "alice", "bob")
+		h.send(t, "alice", "bob")
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", ClearHistory: true, Session: "b1"}); err != nil {
+			t.Fatal(err)
+		}
+		if ev := h.bus.take(conversation.EventConversationDeleted); len(ev) != 1 || string(ev[0].ev.Data) != `{"Peer":"alice","ClearRamble":1}` || ev[0].ev.ExceptSession != "b1" {
+			t.Errorf("delete events %+v", ev)
+		}
+		page, _ := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob"})
+		if len(page.Conversations) != 0 {
+			t.Errorf("deleted conversation still listed: %+v", page.Conversations)
+		}
+		hist := func(user, peer string) int {
+			p, err := h.msgs.History(ctx, message.HistoryRequest{SDKAppID: h.app, User: user, Peer: peer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(p.Messages)
+		}
+		if hist("bob", "alice") != 0 || hist("alice", "bob") != 2 {
+			t.Errorf("history after ClearRamble: bob %d, alice %d", hist("bob", "alice"), hist("alice", "bob"))
+		}
+		// A new message brings the conversation back, history still cleared.
+		h.send(t, "alice", "bob")
+		page, _ = h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob"})
+		if len(page.Conversations) != 1 || page.Conversations[0].Unread != 1 || hist("bob", "alice") != 1 {
+			t.Errorf("after a new message: %+v, history %d", page.Conversations, hist("bob", "alice"))
+		}
+		// Deleting without ClearRamble keeps history; deleting nothing is fine.
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "bob"}); err != nil {
+			t.Fatal(err)
+		}
+		if hist("alice", "bob") != 3 {
+			t.Errorf("alice's history %d after a plain delete", hist("alice", "bob"))
+		}
+		h.accounts(t, "carol")
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "carol"}); err != nil {
+			t.Errorf("deleting a missing conversation: %v", err)
+		}
+		err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "ghost"})
+		wantCode(t, "unknown peer", err, im.CodeAccountNotFound)
+	})
+}

@@ -1,0 +1,53 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+)
+
+// DeleteRequest asks Delete to remove a conversation from the owner's list.
+type DeleteRequest struct {
+	SDKAppID uint64
+	Owner    string
+	Peer     string
+	// ClearHistory also clears the owner's history of the conversation
+	// (recentcontact/delete ClearRamble 1): the owner's history and sync no
+	// longer show anything up to the conversation's last message, even if
+	// the conversation comes back with a new message. The peer's copy is
+	// untouched.
+	ClearHistory bool
+	// Session is the deleting WebSocket session, which gets no event.
+	Session string
+}
+
+// Delete removes the conversation from the owner's recent contacts (a
+// missing one is not an error). The owner's other devices get
+// EventConversationDeleted, and EventUnreadChanged if it had unread
+// messages.
+//
+// Codes: 70402 malformed UserIDs; 70107 Owner or Peer is not an account.
+func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
+	if err := s.checkUsers(ctx, req.SDKAppID, req.Owner, req.Peer); err != nil {
+		return err
+	}
+	prev, existed, err := s.get(ctx, req.SDKAppID, req.Owner, req.Peer)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteConversation(ctx, req.SDKAppID, req.Owner, req.Peer, req.ClearHistory); err != nil {
+		return fmt.Errorf("conversation: delete %q-%q in app %d: %w", req.Owner, req.Peer, req.SDKAppID, err)
+	}
+	if !existed {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	ev := ConversationDeleted{Peer: req.Peer}
+	if req.ClearHistory {
+		ev.ClearRamble = 1
+	}
+	s.publish(ctx, req.SDKAppID, req.Owner, EventConversationDeleted, req.Session, ev)
+	if prev.Unread > 0 {
+		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, UnreadChanged{Peer: req.Peer})
+	}
+	return nil
+}

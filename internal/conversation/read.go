@@ -1,0 +1,249 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// MaxUnreadPeers bounds UnreadCounts' peer list.
+const MaxUnreadPeers = 500
+
+// ReadRequest asks MarkRead to mark the owner's conversation with a peer
+// read.
+type ReadRequest struct {
+	SDKAppID uint64
+	Owner    string // the reader
+	Peer     string
+	// UpToSeq marks read up to this MsgSeq (capped at the newest message).
+	// 0: up to the newest message, or with UpToTime, up to the newest
+	// message sent at or before UpToTime (Unix seconds; admin_set_msg_read
+	// MsgReadTime).
+	UpToSeq  uint64
+	UpToTime int64
+	// Session is the reader's WebSocket session, which gets no
+	// EventUnreadChanged ("" for REST).
+	Session string
+}
+
+// MarkRead moves the owner's read position forward (never back) and
+// returns the conversation as it now is. When the position moves, the
+// peer's devices get EventReadReceipt; when the unread count or position
+// changes, the owner's other devices get EventUnreadChanged with the new
+// total. Marking a conversation that does not exist changes nothing.
+//
+// Codes: 70402 malformed UserIDs; 70107 Owner or Peer is not an account.
+func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, error) {
+	if err := s.checkUsers(ctx, req.SDKAppID, req.Owner, req.Peer); err != nil {
+		return Conversation{}, err
+	}
+	prev, ok, err := s.get(ctx, req.SDKAppID, req.Owner, req.Peer)
+	if err != nil || !ok {
+		return Conversation{Peer: req.Peer}, err
+	}
+	upTo, err := s.readTarget(ctx, &req, prev)
+	if err != nil {
+		return Conversation{}, err
+	}
+	if upTo <= prev.ReadSeq && prev.Unread == 0 {
+		return fromStore(prev), nil
+	}
+	conv, err := s.store.MarkRead(ctx, req.SDKAppID, req.Owner, req.Peer, upTo)
+	if errors.Is(err, store.ErrNotFound) {
+		return Conversation{Peer: req.Peer}, nil // deleted meanwhile
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation: mark %q-%q read in app %d: %w", req.Owner, req.Peer, req.SDKAppID, err)
+	}
+	ctx = context.WithoutCancel(ctx)
+	if conv.ReadSeq > prev.ReadSeq && req.Owner != req.Peer {
+		s.publish(ctx, req.SDKAppID, req.Peer, EventReadReceipt, "", ReadReceipt{Peer: req.Owner, ReadSeq: conv.ReadSeq})
+	}
+	if conv.Unread != prev.Unread || conv.ReadSeq != prev.ReadSeq {
+		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, UnreadChanged{Peer: req.Peer, Unread: conv.Unread, ReadSeq: conv.ReadSeq})
+	}
+	return fromStore(conv), nil
+}
+
+// readTarget is the MsgSeq a ReadRequest marks read up to.
+func (s *Service) readTarget(ctx context.Context, req *ReadRequest, prev store.Conversation) (uint64, error) {
+	var q store.HistoryQuery
+	if req.UpToSeq == 0 && req.UpToTime > 0 {
+		q.MaxTime = req.UpToTime*1000 + 999
+	}
+	newest, err := s.newestSeq(ctx, req.SDKAppID, req.Owner, req.Peer, q)
+	if err != nil {
+		return 0, err
+	}
+	if q.MaxTime == 0 {
+		newest = max(newest, prev.LastSeq)
+	}
+	if req.UpToSeq > 0 {
+		return min(req.UpToSeq, newest), nil
+	}
+	return newest, nil
+}
+
+// newestSeq returns the Seq of the newest message matching q (0: none).
+func (s *Service) newestSeq(ctx context.Context, sdkAppID uint64, a, b string, q store.HistoryQuery) (uint64, error) {
+	q.Limit = 1
+	msgs, err := s.store.C2CHistory(ctx, sdkAppID, a, b, q)
+	if err != nil {
+		return 0, fmt.Errorf("conversation: newest message of %q-%q in app %d: %w", a, b, sdkAppID, err)
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	return msgs[0].Seq, nil
+}
+
+// MarkAllRead marks every conversation of the owner read up to its last
+// message and returns the owner's total unread afterwards (messages sent
+// with NoLastMsg after a conversation's last message stay unread). The
+// owner's other devices get EventUnreadChanged without a Peer.
+//
+// Codes: 70402 a malformed Owner; 70107 not an account.
+func (s *Service) MarkAllRead(ctx context.Context, sdkAppID uint64, owner, session string) (int, error) {
+	if err := s.checkUsers(ctx, sdkAppID, owner); err != nil {
+		return 0, err
+	}
+	if err := s.store.MarkAllRead(ctx, sdkAppID, owner); err != nil {
+		return 0, fmt.Errorf("conversation: mark all read for %q in app %d: %w", owner, sdkAppID, err)
+	}
+	total, err := s.totalUnread(ctx, sdkAppID, owner)
+	if err != nil {
+		return 0, err
+	}
+	s.publish(context.WithoutCancel(ctx), sdkAppID, owner, EventUnreadChanged, session, UnreadChanged{TotalUnread: total})
+	return total, nil
+}
+
+// TotalUnread returns the owner's unread messages over all conversations.
+// Codes: 70402 a malformed Owner; 70107 not an account.
+func (s *Service) TotalUnread(ctx context.Context, sdkAppID uint64, owner string) (int, error) {
+	if err := s.checkUsers(ctx, sdkAppID, owner); err != nil {
+		return 0, err
+	}
+	return s.totalUnread(ctx, sdkAppID, owner)
+}
+
+// totalUnread sums the unread counts of every conversation of the owner.
+// The store has no running total, so this reads the whole list.
+func (s *Service) totalUnread(ctx context.Context, sdkAppID uint64, owner string) (int, error) {
+	const batch = 1000
+	total := 0
+	before, afterPeer := int64(0), ""
+	for {
+		convs, err := s.store.ListConversations(ctx, sdkAppID, owner, before, afterPeer, batch)
+		if err != nil {
+			return 0, fmt.Errorf("conversation: total unread of %q in app %d: %w", owner, sdkAppID, err)
+		}
+		for _, c := range convs {
+			total += c.Unread
+			before, afterPeer = c.UpdatedAt, c.Peer
+		}
+		if len(convs) < batch {
+			return total, nil
+		}
+	}
+}
+
+// unreadChanged publishes EventUnreadChanged with the owner's new total.
+func (s *Service) unreadChanged(ctx context.Context, sdkAppID uint64, owner, session string, ev UnreadChanged) {
+	if s.bus == nil {
+		return
+	}
+	total, err := s.totalUnread(ctx, sdkAppID, owner)
+	if err != nil {
+		s.log.WarnContext(ctx, "conversation: total unread for event", "sdkappid", sdkAppID, "user", owner, "err", err)
+		return
+	}
+	ev.TotalUnread = total
+	s.publish(ctx, sdkAppID, owner, EventUnreadChanged, session, ev)
+}
+
+// PeerUnread is one conversation's unread count.
+type PeerUnread struct {
+	Peer   string
+	Unread int
+}
+
+// PeerError is a peer UnreadCounts could not answer for.
+type PeerError struct {
+	Peer string
+	Code int // 70107: not an account (or not a valid UserID)
+}
+
+// UnreadCounts answers get_c2c_unread_msg_num.
+type UnreadCounts struct {
+	Total  int          // over all of the owner's conversations
+	Peers  []PeerUnread // one per distinct existing peer asked about
+	Errors []PeerError  // one per distinct peer that is not an account
+}
+
+// UnreadCounts returns the owner's total unread and, for each peer asked
+// about, the unread count of that conversation (0 without one).
+//
+// Codes: 70402 a malformed Owner or more than MaxUnreadPeers peers; 70107
+// the owner is not an account.
+func (s *Service) UnreadCounts(ctx context.Context, sdkAppID uint64, owner string, peers []string) (UnreadCounts, error) {
+	if len(peers) > MaxUnreadPeers {
+		return UnreadCounts{}, im.Errorf(im.CodeInvalidParameter, "%d peers, at most %d allowed", len(peers), MaxUnreadPeers)
+	}
+	if err := s.checkUsers(ctx, sdkAppID, owner); err != nil {
+		return UnreadCounts{}, err
+	}
+	out := UnreadCounts{Peers: []PeerUnread{}, Errors: []PeerError{}}
+	existing, err := s.existingPeers(ctx, sdkAppID, peers, &out)
+	if err != nil {
+		return UnreadCounts{}, err
+	}
+	convs := map[string]store.Conversation{}
+	if len(existing) > 0 {
+		if convs, err = s.store.GetConversations(ctx, sdkAppID, owner, existing); err != nil {
+			return UnreadCounts{}, fmt.Errorf("conversation: unread of %q in app %d: %w", owner, sdkAppID, err)
+		}
+	}
+	for _, p := range existing {
+		out.Peers = append(out.Peers, PeerUnread{Peer: p, Unread: convs[p].Unread})
+	}
+	out.Total, err = s.totalUnread(ctx, sdkAppID, owner)
+	return out, err
+}
+
+// existingPeers returns the distinct peers that are accounts, recording
+// the others in out.Errors.
+func (s *Service) existingPeers(ctx context.Context, sdkAppID uint64, peers []string, out *UnreadCounts) ([]string, error) {
+	seen := map[string]bool{}
+	var valid []string
+	for _, p := range peers {
+		if !seen[p] && im.CheckUserID(p) == nil {
+			valid = append(valid, p)
+		}
+		seen[p] = true
+	}
+	found := map[string]store.Account{}
+	if len(valid) > 0 {
+		var err error
+		if found, err = s.store.GetAccounts(ctx, sdkAppID, valid); err != nil {
+			return nil, fmt.Errorf("conversation: accounts of app %d: %w", sdkAppID, err)
+		}
+	}
+	clear(seen)
+	var existing []string
+	for _, p := range peers {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if _, ok := found[p]; ok {
+			existing = append(existing, p)
+		} else {
+			out.Errors = append(out.Errors, PeerError{Peer: p, Code: im.CodeAccountNotFound})
+		}
+	}
+	return existing, nil
+}

@@ -1,0 +1,116 @@
+// Package conversation keeps each user's recent contacts (C2C
+// conversations): the list with its paging cursor, unread counts and read
+// positions, marking read, total unread, read receipts and deleting a
+// conversation (reference-api.md §3.7, requirements.md §6).
+//
+// The store updates conversations inside the message append; this package
+// reads them and applies the user's actions, and tells the user's devices
+// (and, for receipts, the peer's) through the bus. Failures the caller
+// caused are *im.Error values: 70402 for a malformed UserID or parameter,
+// 70107 for an account that does not exist. The recentcontact REST
+// commands re-code them to 50002 and 50001 at their edge.
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/parley-im/parley/internal/bus"
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Store is the storage the service needs: the conversations, the accounts
+// (owners and peers must exist) and the message history (to turn a read
+// time into a position and to find a conversation's newest message).
+type Store interface {
+	store.Conversations
+	// GetAccounts returns the accounts among userIDs that exist, by UserID.
+	GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]store.Account, error)
+	// C2CHistory returns messages of the conversation {a, b}, newest first.
+	C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q store.HistoryQuery) ([]store.C2CMessage, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	// Store persists conversations. Required.
+	Store Store
+	// Bus tells devices about read positions and unread counts. Nil:
+	// nothing is published.
+	Bus bus.Bus
+	// Logger receives diagnostics. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Service manages recent contacts. It is safe for concurrent use; all
+// state lives in the store.
+type Service struct {
+	store Store
+	bus   bus.Bus
+	log   *slog.Logger
+}
+
+// New returns a Service. It panics if cfg.Store is nil: that is a wiring
+// bug, not a runtime condition.
+func New(cfg Config) *Service {
+	if cfg.Store == nil {
+		panic("conversation: Config.Store is nil")
+	}
+	s := &Service{store: cfg.Store, bus: cfg.Bus, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Conversation is one entry of a user's recent contacts.
+type Conversation struct {
+	Peer string
+	// LastSeq and LastTime (Unix seconds) describe the last message; 0
+	// when the conversation has none (only NoLastMsg messages).
+	LastSeq  uint64
+	LastTime int64
+	// ReadSeq is the MsgSeq up to which the owner has read.
+	ReadSeq uint64
+	// Unread counts the owner's unread messages in the conversation.
+	Unread int
+	// UpdatedAt (Unix milliseconds) orders the list, newest first.
+	UpdatedAt int64
+}
+
+func fromStore(c store.Conversation) Conversation {
+	return Conversation{
+		Peer: c.Peer, LastSeq: c.LastSeq, LastTime: c.LastTime / 1000,
+		ReadSeq: c.ReadSeq, Unread: c.Unread, UpdatedAt: c.UpdatedAt,
+	}
+}
+
+// checkUsers validates the UserIDs and requires every one to be an account.
+func (s *Service) checkUsers(ctx context.Context, sdkAppID uint64, ids ...string) error {
+	for _, id := range ids {
+		if err := im.CheckUserID(id); err != nil {
+			return im.Errorf(im.CodeInvalidParameter, "UserID %.40q: %v", id, err)
+		}
+	}
+	found, err := s.store.GetAccounts(ctx, sdkAppID, ids)
+	if err != nil {
+		return fmt.Errorf("conversation: accounts of app %d: %w", sdkAppID, err)
+	}
+	for _, id := range ids {
+		if _, ok := found[id]; !ok {
+			return im.Errorf(im.CodeAccountNotFound, "account %q does not exist", id)
+		}
+	}
+	return nil
+}
+
+// get returns the owner's conversation with peer and whether it exists.
+func (s *Service) get(ctx context.Context, sdkAppID uint64, owner, peer string) (store.Conversation, bool, error) {
+	convs, err := s.store.GetConversations(ctx, sdkAppID, owner, []string{peer})
+	if err != nil {
+		return store.Conversation{}, false, fmt.Errorf("conversation: %q with %q in app %d: %w", owner, peer, sdkAppID, err)
+	}
+	c, ok := convs[peer]
+	return c, ok, nil
+}

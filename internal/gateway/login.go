@@ -1,0 +1,157 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/tenant"
+)
+
+// platforms are those a client may announce at login.
+var platforms = []string{"iOS", "Android", "Web", "Windows", "Mac", "iPad", "Linux"}
+
+// maxSigExpiresAt caps SigExpiresAt in the login answer (year 9999), so a
+// UserSig that never expires reads as a date rather than as a number
+// JavaScript cannot hold exactly.
+const maxSigExpiresAt = 253402300799
+
+type loginRequest struct {
+	SDKAppID        uint64 `json:"SDKAppID"`
+	UserID          string `json:"UserID"`
+	UserSig         string `json:"UserSig"`
+	Platform        string `json:"Platform"`
+	ProtocolVersion int    `json:"ProtocolVersion"`
+}
+
+type loginAnswer struct {
+	SessionID       string `json:"SessionID"`
+	ServerTime      int64  `json:"ServerTime"`
+	SigExpiresAt    int64  `json:"SigExpiresAt"`
+	ProtocolVersion int    `json:"ProtocolVersion"`
+	MaxFrameBytes   int64  `json:"MaxFrameBytes"`
+}
+
+// login signs the session in, or answers why not and closes it.
+func (s *Session) login(req request) {
+	var in loginRequest
+	if err := json.Unmarshal(req.Data, &in); err != nil {
+		s.refuse(req.ID, im.Errorf(im.CodeInvalidParameter, "login data must be {SDKAppID, UserID, UserSig, Platform, ProtocolVersion}: %v", err))
+		return
+	}
+	if !slices.Contains(platforms, in.Platform) {
+		s.refuse(req.ID, im.Errorf(im.CodeInvalidParameter, "Platform %q: want one of %v", in.Platform, platforms))
+		return
+	}
+	if in.ProtocolVersion < 1 {
+		s.refuse(req.ID, im.Errorf(im.CodeInvalidParameter, "ProtocolVersion must be 1 or higher"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.gw.ctx, s.gw.cfg.CommandTimeout)
+	defer cancel()
+	p, err := s.gw.auth.Authenticate(ctx, in.SDKAppID, in.UserID, in.UserSig)
+	if err != nil {
+		s.refuse(req.ID, s.publicError(req.ID, err))
+		return
+	}
+	now := s.gw.now()
+	s.id = newSessionID()
+	s.sdkAppID, s.userID, s.platform = in.SDKAppID, p.Identifier, in.Platform
+	s.loginAt = now.UnixNano()
+	answer, _ := json.Marshal(loginAnswer{
+		SessionID:       s.id,
+		ServerTime:      now.UnixMilli(),
+		SigExpiresAt:    min(p.SigExpiresAt, maxSigExpiresAt),
+		ProtocolVersion: min(in.ProtocolVersion, ProtocolVersion),
+		MaxFrameBytes:   s.gw.cfg.MaxFrameBytes,
+	})
+	// Older sessions are told first: with the in-process bus they are
+	// closing before this client reads its answer.
+	s.gw.kickOthers(ctx, s, p.App.Settings.MultiLoginPolicy)
+	// The answer is queued inside register, before any event of the user
+	// can be, so it is the first thing the client reads.
+	if err := s.gw.hub.register(s, func() { s.activate(encodeResponse(req.ID, 0, "", answer)) }); err != nil {
+		s.refuse(req.ID, s.publicError(req.ID, err))
+		return
+	}
+	s.gw.metrics.logins.Inc()
+	s.gw.log.Debug("gateway: login", "session", s.id, "sdkappid", s.sdkAppID, "user", s.userID, "platform", s.platform)
+	s.watchSig(p.SigExpiresAt, now)
+	if f := s.gw.cfg.OnLogin; f != nil {
+		f(ctx, s)
+	}
+}
+
+// refuse answers a failed login and closes the session.
+func (s *Session) refuse(id uint64, e *im.Error) {
+	s.gw.metrics.loginFailures.Inc()
+	s.enqueue(errorResponse(id, e))
+	s.close(ReasonLoginFailed, false)
+}
+
+// activate marks the session signed in and queues the login answer.
+func (s *Session) activate(answer []byte) {
+	s.mu.Lock()
+	if s.state == stateNew {
+		s.state = stateActive
+	}
+	s.mu.Unlock()
+	s.enqueue(answer)
+}
+
+// watchSig closes the session when its UserSig expires.
+func (s *Session) watchSig(expiresAt int64, now time.Time) {
+	if expiresAt >= maxSigExpiresAt {
+		return
+	}
+	d := time.Unix(expiresAt, 0).Sub(now)
+	t := time.AfterFunc(d, func() {
+		data, _ := json.Marshal(struct{ SigExpiresAt int64 }{expiresAt})
+		s.close(ReasonSigExpired, false, EncodeEvent(EventSigExpired, data))
+	})
+	s.mu.Lock()
+	if s.state == stateClosing {
+		t.Stop()
+	}
+	s.sigTimer = t
+	s.mu.Unlock()
+}
+
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// kickOthers publishes the login's kick order for the user through the
+// bus, so that older sessions on every node, this one included, close as
+// the app's multi-login policy says. Two logins of one user racing on
+// different nodes are ordered by LoginAt; two racing so closely that
+// neither sees the other's order may both survive, until the next login.
+func (g *Gateway) kickOthers(ctx context.Context, s *Session, policy string) {
+	switch policy {
+	case tenant.Unlimited:
+		return
+	case tenant.SinglePlatform:
+	default:
+		policy = tenant.OnePerPlatform
+	}
+	order := kickOrder{
+		SessionID: s.id, Platform: s.platform, Policy: policy,
+		LoginAt: s.loginAt, Reason: ReasonLoginElsewhere,
+	}
+	_ = g.publishKick(ctx, s.sdkAppID, s.userID, order, s.id) // logged
+}
+
+// Kick closes every session of the user on every node, after a kicked
+// event with Reason kicked_by_admin; sessions that sign in after the call
+// are not affected. It is what the REST kick command calls after revoking
+// the user's UserSigs.
+func (g *Gateway) Kick(ctx context.Context, sdkAppID uint64, userID string) error {
+	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: ReasonKickedByAdmin}
+	return g.publishKick(ctx, sdkAppID, userID, order, "")
+}

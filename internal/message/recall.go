@@ -1,0 +1,214 @@
+package message
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// RecallRequest asks Recall to withdraw one message.
+type RecallRequest struct {
+	SDKAppID uint64
+	// From and To are the message's sender and recipient. For a user's
+	// recall From is the user: only the sender may recall.
+	From   string
+	To     string
+	MsgKey string
+	// ByAdmin: admin_msgwithdraw, with no time limit.
+	ByAdmin bool
+	// Session is the recalling WebSocket session, which gets no event.
+	Session string
+}
+
+// Recall withdraws a stored message: its content is removed, history shows
+// it flagged as recalled (MsgFlagBits FlagRecalled), and both participants'
+// devices get EventMessageRevoked. A user may recall only their own
+// message, within the app's recall window; an admin any message, any time.
+//
+// Codes: 90054 a malformed MsgKey; 20022 no such message (from From to
+// To); 90009 a user recalling someone else's message; 20023 already
+// recalled; 20016 the recall window has passed.
+func (s *Service) Recall(ctx context.Context, req RecallRequest) error {
+	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
+	if err != nil {
+		return err
+	}
+	if r.State == store.StateRecalled {
+		return im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was already recalled", req.MsgKey)
+	}
+	if !req.ByAdmin {
+		if err := s.checkRecallWindow(ctx, req.SDKAppID, r.Time); err != nil {
+			return err
+		}
+	}
+	m, err := fromStored(r, 0)
+	if err != nil {
+		return err
+	}
+	m.Body, m.CloudCustomData, m.Recalled, m.Modified = im.MsgBody{}, "", true, false
+	if err := s.update(ctx, req.SDKAppID, &m); err != nil {
+		return err
+	}
+	data, err := appendJSON(nil, RevokedEvent{
+		From: m.From, To: m.To, Seq: m.Seq, Random: m.Random, Time: m.TimeSeconds(), Key: m.Key(), ByAdmin: bit(req.ByAdmin),
+	})
+	if err != nil {
+		return err
+	}
+	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageRevoked, data)
+	return nil
+}
+
+// checkRecallWindow refuses (20016) a user's recall after the app's window.
+func (s *Service) checkRecallWindow(ctx context.Context, sdkAppID uint64, sentMillis int64) error {
+	window, err := s.settings.RecallWindow(ctx, sdkAppID)
+	if err != nil {
+		return fmt.Errorf("message: recall window of app %d: %w", sdkAppID, err)
+	}
+	if age := s.now().Sub(time.UnixMilli(sentMillis)); age > window {
+		return im.Errorf(im.CodeC2CRecallTimeLimit, "message sent %s ago; it can be recalled for %s", age.Truncate(time.Second), window)
+	}
+	return nil
+}
+
+// ModifyRequest asks Modify to overwrite a stored message's content.
+type ModifyRequest struct {
+	SDKAppID uint64
+	// From and To are the message's sender and recipient. For a user's
+	// modify From is the user: only the sender may modify.
+	From   string
+	To     string
+	MsgKey string
+	// Body replaces the body when non-nil; CloudCustomData replaces it
+	// when non-nil. At least one is required.
+	Body            im.MsgBody
+	CloudCustomData *string
+	// ByAdmin: modify_c2c_msg from the REST API.
+	ByAdmin bool
+	// Session is the modifying WebSocket session, which gets no event.
+	Session string
+}
+
+// Modify replaces the body and/or CloudCustomData of a stored message
+// (modify_c2c_msg, a client's modifyMessage) and returns the message as
+// now stored. History shows the new content with IsModified; both
+// participants' devices get EventMessageModified carrying the message.
+//
+// Codes: 90010 nothing to modify; the body and CloudCustomData codes;
+// 90054, 20022, 90009 as Recall; 20023 the message was recalled.
+func (s *Service) Modify(ctx context.Context, req ModifyRequest) (Message, error) {
+	if req.Body == nil && req.CloudCustomData == nil {
+		return Message{}, im.Errorf(im.CodeMsgFormat, "give MsgBody or CloudCustomData to modify")
+	}
+	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
+	if err != nil {
+		return Message{}, err
+	}
+	if r.State == store.StateRecalled {
+		return Message{}, im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was recalled", req.MsgKey)
+	}
+	m, err := fromStored(r, 0)
+	if err != nil {
+		return Message{}, err
+	}
+	if req.Body != nil {
+		m.Body = req.Body
+	}
+	if req.CloudCustomData != nil {
+		m.CloudCustomData = *req.CloudCustomData
+	}
+	if err := s.checkContent(m.Body, m.CloudCustomData); err != nil {
+		return Message{}, err
+	}
+	m.Modified = true
+	if err := s.update(ctx, req.SDKAppID, &m); err != nil {
+		return Message{}, err
+	}
+	data, err := m.AppendJSON(nil)
+	if err != nil {
+		return Message{}, err
+	}
+	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageModified, data)
+	return m, nil
+}
+
+// update writes m's document and state over the stored message.
+func (s *Service) update(ctx context.Context, sdkAppID uint64, m *Message) error {
+	doc, err := m.encodeDoc()
+	if err != nil {
+		return err
+	}
+	err = s.store.UpdateC2C(ctx, sdkAppID, m.From, m.To, m.Seq, doc, m.state())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return im.Errorf(im.CodeC2CRecallNotFound, "message %s no longer exists", m.Key())
+	case err != nil:
+		return fmt.Errorf("message: update %s in app %d: %w", m.Key(), sdkAppID, err)
+	}
+	return nil
+}
+
+// resolve finds the message a MsgKey names in the conversation {from, to}
+// and checks that from sent it.
+func (s *Service) resolve(ctx context.Context, sdkAppID uint64, from, to, key string, byAdmin bool) (store.C2CMessage, error) {
+	if from == "" || to == "" {
+		return store.C2CMessage{}, im.Errorf(im.CodeC2CRecallNotFound, "From_Account and To_Account are required")
+	}
+	seq, random, sec, err := im.ParseMsgKey(key)
+	if err != nil {
+		return store.C2CMessage{}, err
+	}
+	r, found, err := s.lookup(ctx, sdkAppID, from, to, seq, random, sec)
+	switch {
+	case err != nil:
+		return store.C2CMessage{}, err
+	case !found:
+		return store.C2CMessage{}, im.Errorf(im.CodeC2CRecallNotFound, "no message %s between %q and %q", key, from, to)
+	case r.From != from && byAdmin:
+		return store.C2CMessage{}, im.Errorf(im.CodeC2CRecallNotFound, "message %s was not sent by %q", key, from)
+	case r.From != from:
+		return store.C2CMessage{}, im.Errorf(im.CodeMsgAdminRequired, "only the sender (or an admin) may change message %s", key)
+	}
+	return r, nil
+}
+
+// lookup finds a message by its key parts: by Seq when it matches the
+// key's Random and second, otherwise (a batch key, "0_...") by Random
+// within that second, preferring a message from the given sender.
+func (s *Service) lookup(ctx context.Context, sdkAppID uint64, from, to string, seq uint64, random uint32, sec int64) (store.C2CMessage, bool, error) {
+	if seq > 0 {
+		r, err := s.store.GetC2C(ctx, sdkAppID, from, to, seq)
+		switch {
+		case err == nil && r.Random == random && r.Time/1000 == sec:
+			return r, true, nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return store.C2CMessage{}, false, fmt.Errorf("message: get %d of %q-%q in app %d: %w", seq, from, to, sdkAppID, err)
+		}
+	}
+	q := store.HistoryQuery{MinTime: sec * 1000, MaxTime: sec*1000 + 999, Limit: 100}
+	var candidate store.C2CMessage
+	found := false
+	for {
+		page, err := s.store.C2CHistory(ctx, sdkAppID, from, to, q)
+		if err != nil {
+			return store.C2CMessage{}, false, fmt.Errorf("message: find key in %q-%q in app %d: %w", from, to, sdkAppID, err)
+		}
+		for _, r := range page {
+			if r.Random != random {
+				continue
+			}
+			if r.From == from {
+				return r, true, nil
+			}
+			candidate, found = r, true
+		}
+		if len(page) < q.Limit {
+			return candidate, found, nil
+		}
+		q.BeforeSeq = page[len(page)-1].Seq
+	}
+}

@@ -1,0 +1,166 @@
+// Package message is the C2C send pipeline and everything about stored
+// one-to-one messages: validation, authorisation and webhook hook points,
+// deduplication, durable append, live delivery to every device, sync,
+// history, recall, modify and the retention sweeper (ARCHITECTURE.md, "The
+// send pipeline", "Storage and sync model").
+//
+// One path serves the REST API and the WebSocket gateway: both edges build
+// a request struct and call the same method, so every rule exists once.
+// Failures the caller caused are *im.Error values carrying the reference's
+// C2C codes (20xxx, 80xxx, 90xxx); anything else is an internal failure
+// wrapped with context.
+//
+// Sequence numbers are never assigned here: the store assigns them inside
+// its append. Live delivery is fire-and-forget on top of that durable
+// append; a client that missed an event repairs with Sync.
+package message
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parley-im/parley/internal/bus"
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Limits and windows of the C2C rules.
+const (
+	// DedupWindow: a send with the same sender, conversation and MsgRandom
+	// within this window returns the first result and stores nothing.
+	DedupWindow = 5 * time.Minute
+	// MaxBatchRecipients bounds batchsendmsg (90011 above it).
+	MaxBatchRecipients = 500
+	// OfflineCachePerPeer is how many of a conversation's unseen messages
+	// Sync returns at most (the offline cache); older ones stay reachable
+	// through history, and unread counts still count all of them.
+	OfflineCachePerPeer = 100
+	// DefaultSyncLimit and MaxSyncLimit bound a Sync page.
+	DefaultSyncLimit = 100
+	MaxSyncLimit     = 1000
+	// DefaultHistoryCount and MaxHistoryCount bound a History page and an
+	// admin_getroammsg page (MaxCnt).
+	DefaultHistoryCount = 20
+	MaxHistoryCount     = 100
+	// DefaultRecallWindow and DefaultRetention apply when no Settings are
+	// configured (the tenant defaults: 120 s and 7 days).
+	DefaultRecallWindow = 2 * time.Minute
+	DefaultRetention    = 7 * 24 * time.Hour
+	// DefaultRetentionInterval is how often RunRetention sweeps.
+	DefaultRetentionInterval = time.Minute
+	// RetentionBatch is how many messages one DeleteC2CBefore call removes,
+	// so a sweep never holds the writer for long.
+	RetentionBatch = 500
+)
+
+// Store is the storage the service needs: the messages and sync streams, the
+// conversations (for a viewer's cleared history and the peer's read
+// position) and the accounts (sender and recipient must exist).
+type Store interface {
+	store.Messages
+	store.Conversations
+	// GetAccounts returns the accounts among userIDs that exist, by UserID.
+	GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]store.Account, error)
+}
+
+// Clock returns the current time.
+type Clock func() time.Time
+
+// Config wires a Service. Every field but Store is optional; its zero value
+// means the default stated on it.
+type Config struct {
+	// Store persists messages. Required.
+	Store Store
+	// Bus delivers events to online sessions. Nil: nothing is delivered
+	// live; clients still get every stored message through Sync.
+	Bus bus.Bus
+	// Settings gives each app's recall window and retention. Nil: the
+	// defaults for every app, and the retention sweeper has no apps to visit.
+	Settings Settings
+	// Permissions authorises user sends (friends-only, blacklist, mute).
+	// Nil: every user may message every user.
+	Permissions Permissions
+	// BeforeSend is the before-send webhook. Nil: every message passes.
+	BeforeSend BeforeSend
+	// Pusher hands stored messages to offline push. Nil: no push.
+	Pusher Pusher
+	// AfterSend is the after-send webhook. Nil: none.
+	AfterSend AfterSend
+	// Profiles supplies the sender's nick and avatar, stored and delivered
+	// with each message. Nil: they are omitted.
+	Profiles Profiles
+	// Limits bounds message bodies. Zero: the reference's C2C limits.
+	Limits im.Limits
+	// Clock stamps messages and measures windows. Nil: time.Now.
+	Clock Clock
+	// RetentionInterval is the pause between retention sweeps
+	// (DefaultRetentionInterval when zero).
+	RetentionInterval time.Duration
+	// Logger receives diagnostics. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Service runs the C2C pipeline. It is safe for concurrent use; all state
+// lives in the store, except the in-process locks that serialise imports of
+// one conversation.
+type Service struct {
+	store       Store
+	bus         bus.Bus
+	settings    Settings
+	permissions Permissions
+	beforeSend  BeforeSend
+	pusher      Pusher
+	afterSend   AfterSend
+	profiles    Profiles
+	limits      im.Limits
+	now         Clock
+	interval    time.Duration
+	log         *slog.Logger
+
+	importLocks [64]sync.Mutex
+}
+
+// New returns a Service. It panics if cfg.Store is nil: that is a wiring
+// bug, not a runtime condition.
+func New(cfg Config) *Service {
+	if cfg.Store == nil {
+		panic("message: Config.Store is nil")
+	}
+	s := &Service{
+		store:       cfg.Store,
+		bus:         cfg.Bus,
+		settings:    cfg.Settings,
+		permissions: cfg.Permissions,
+		beforeSend:  cfg.BeforeSend,
+		pusher:      cfg.Pusher,
+		afterSend:   cfg.AfterSend,
+		profiles:    cfg.Profiles,
+		limits:      cfg.Limits,
+		now:         cfg.Clock,
+		interval:    cfg.RetentionInterval,
+		log:         cfg.Logger,
+	}
+	if s.settings == nil {
+		s.settings = defaultSettings{}
+	}
+	if s.permissions == nil {
+		s.permissions = AllowAll{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.interval <= 0 {
+		s.interval = DefaultRetentionInterval
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Limits returns the limits message bodies and options are checked
+// against, for edges that parse requests (im.ParseMsgBody,
+// im.ParseSendOptions) before calling the service.
+func (s *Service) Limits() im.Limits { return s.limits }

@@ -1,0 +1,161 @@
+package store
+
+import "context"
+
+// C2CMessage is one stored one-to-one message. A C2C conversation is the
+// unordered pair {From, To}; its messages are numbered by Seq from 1 with
+// no gaps.
+type C2CMessage struct {
+	From string
+	To   string
+	// Seq is the message's number in its conversation, assigned by the
+	// store in the transaction that persists it.
+	Seq uint64
+	// Random is the sender's MsgRandom, part of the MsgKey and the dedup key.
+	Random uint32
+	// Time is the server's send time in Unix milliseconds.
+	Time int64
+	// ClientSeq is the caller's MsgSeq (REST; not unique), kept for the
+	// reference's history order and importmsg dedup.
+	ClientSeq uint64
+	// Doc is the message document (MsgBody, CloudCustomData,
+	// OfflinePushInfo, sender profile, ...) as JSON; the message package
+	// owns its shape, the store keeps it opaque.
+	Doc []byte
+	// State is the message's lifecycle: StateNormal, StateRecalled or
+	// StateModified.
+	State int
+	// Unread: the message counts as unread for its recipient.
+	Unread bool
+	// SenderSync: the message is also indexed into the sender's sync stream
+	// and updates the sender's conversation (false for SyncOtherMachine 2:
+	// neither happens).
+	SenderSync bool
+	// NoLastMsg: the message does not become the conversations' last message.
+	NoLastMsg bool
+}
+
+// Message lifecycle states.
+const (
+	StateNormal   = 0
+	StateRecalled = 1
+	StateModified = 2
+)
+
+// C2CAppend asks AppendC2C to store one message.
+type C2CAppend struct {
+	Msg C2CMessage // Seq is ignored: the store assigns it
+	// DedupSince (Unix ms), when non-zero, makes the append idempotent: if
+	// the conversation holds a message from the same sender with the same
+	// Random and Time >= DedupSince, nothing is stored and that message is
+	// returned with Duplicate set.
+	DedupSince int64
+}
+
+// C2CAppended is the outcome of one C2CAppend.
+type C2CAppended struct {
+	Msg       C2CMessage // as stored (the first one, for a duplicate)
+	Duplicate bool
+	// RecipientSyncSeq and SenderSyncSeq are the message's positions in the
+	// participants' sync streams (SenderSyncSeq is 0 when SenderSync is
+	// false). For a duplicate they are 0.
+	RecipientSyncSeq uint64
+	SenderSyncSeq    uint64
+}
+
+// SyncEntry is one position of a user's sync stream: a message to or from
+// the user, in the order the store committed them.
+type SyncEntry struct {
+	SyncSeq uint64
+	Peer    string // the other participant
+	Msg     C2CMessage
+}
+
+// SyncQuery selects a page of a user's sync stream.
+type SyncQuery struct {
+	After uint64 // entries with SyncSeq > After
+	Limit int    // page size, > 0
+	// PerPeer, when > 0, keeps only the latest PerPeer entries of each peer
+	// among all entries after After (the offline cache: older ones stay
+	// reachable through history).
+	PerPeer int
+}
+
+// HistoryQuery selects messages of one conversation, newest first.
+type HistoryQuery struct {
+	BeforeSeq uint64 // only Seq < BeforeSeq (0: from the newest)
+	MinTime   int64  // only Time >= MinTime (Unix ms; 0: no bound)
+	MaxTime   int64  // only Time <= MaxTime (Unix ms; 0: no bound)
+	AfterSeq  uint64 // only Seq > AfterSeq (a viewer's cleared history)
+	Limit     int    // > 0
+}
+
+// Messages stores C2C messages and the per-user sync streams.
+type Messages interface {
+	// AppendC2C stores the messages, in order, atomically: for each it
+	// assigns the conversation's next Seq, appends it to the recipient's
+	// (and, with SenderSync, the sender's) sync stream, and updates both
+	// participants' conversations (last message unless NoLastMsg, the
+	// recipient's unread count when Unread). Concurrent callers may be
+	// batched into one transaction (group commit); each returns only after
+	// its messages are durable. A call cancelled while still queued returns
+	// ctx.Err() and writes nothing; once its batch has started it completes. Seqs and sync seqs are unique and gapless
+	// under any concurrency, across processes sharing the database.
+	AppendC2C(ctx context.Context, sdkAppID uint64, msgs []C2CAppend) ([]C2CAppended, error)
+	// ReadSync returns a page of the user's sync stream, ascending.
+	ReadSync(ctx context.Context, sdkAppID uint64, userID string, q SyncQuery) ([]SyncEntry, error)
+	// SyncHead returns the user's latest sync seq (0 when none).
+	SyncHead(ctx context.Context, sdkAppID uint64, userID string) (uint64, error)
+	// C2CHistory returns messages of the conversation {a, b}, newest first.
+	C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q HistoryQuery) ([]C2CMessage, error)
+	// GetC2C returns one message of the conversation {a, b}; ErrNotFound.
+	GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64) (C2CMessage, error)
+	// UpdateC2C replaces the Doc and State of a stored message (recall,
+	// modify); recalling an unread message takes it out of the recipient's
+	// unread count. ErrNotFound.
+	UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64, doc []byte, state int) error
+	// DeleteC2CBefore deletes up to limit messages (with their sync
+	// entries) of the app older than before (Unix ms) and returns how many
+	// it deleted; the retention sweeper calls it in small batches.
+	DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int64, limit int) (int, error)
+}
+
+// Conversation is one entry of a user's recent contacts.
+type Conversation struct {
+	Owner string
+	Peer  string // C2C peer UserID
+	// LastSeq and LastTime describe the last message of the conversation
+	// (0 when none, e.g. only NoLastMsg messages).
+	LastSeq  uint64
+	LastTime int64
+	// ReadSeq is the Seq up to which the owner has read.
+	ReadSeq uint64
+	// Unread counts the unread messages after ReadSeq.
+	Unread int
+	// UpdatedAt (Unix ms) orders the recent-contacts list.
+	UpdatedAt int64
+	// ClearedSeq: the owner cleared history up to this Seq (recentcontact
+	// delete with ClearRamble); history shown to the owner starts after it.
+	ClearedSeq uint64
+}
+
+// Conversations stores each user's recent contacts and read positions.
+type Conversations interface {
+	// ListConversations returns the owner's conversations, most recently
+	// updated first, after the cursor (UpdatedAt, Peer) of the previous
+	// page (zero values for the first page).
+	ListConversations(ctx context.Context, sdkAppID uint64, owner string, beforeUpdated int64, afterPeer string, limit int) ([]Conversation, error)
+	// GetConversations returns the owner's conversations with the given
+	// peers that exist, by peer.
+	GetConversations(ctx context.Context, sdkAppID uint64, owner string, peers []string) (map[string]Conversation, error)
+	// MarkRead sets ReadSeq to max(ReadSeq, upTo) and recomputes Unread as
+	// the unread messages after it; ErrNotFound if there is no conversation.
+	MarkRead(ctx context.Context, sdkAppID uint64, owner, peer string, upTo uint64) (Conversation, error)
+	// MarkAllRead marks every conversation of the owner read up to its LastSeq.
+	MarkAllRead(ctx context.Context, sdkAppID uint64, owner string) error
+	// DeleteConversation removes the conversation from the owner's list;
+	// with clearHistory it also deletes the owner's sync entries of it and
+	// records ClearedSeq = LastSeq, kept if the conversation reappears.
+	// Deleting a missing conversation is not an error.
+	DeleteConversation(ctx context.Context, sdkAppID uint64, owner, peer string, clearHistory bool) error
+}

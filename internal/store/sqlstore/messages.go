@@ -1,0 +1,288 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// syncJoin joins sync entries s to their messages m: the conversation of
+// (s.user_id, s.peer) is the ordered pair of the two.
+const syncJoin = `JOIN c2c_messages m
+	  ON m.sdkappid = s.sdkappid
+	 AND m.user_lo = CASE WHEN s.user_id < s.peer THEN s.user_id ELSE s.peer END
+	 AND m.user_hi = CASE WHEN s.user_id < s.peer THEN s.peer ELSE s.user_id END
+	 AND m.seq = s.seq`
+
+const (
+	// readSyncQuery: $1 app, $2 user, $3 after, $4 limit.
+	readSyncQuery = `SELECT s.sync_seq, s.peer, ` + messageColumns + `
+		FROM user_sync s ` + syncJoin + `
+		WHERE s.sdkappid = $1 AND s.user_id = $2 AND s.sync_seq > $3
+		ORDER BY s.sync_seq LIMIT $4`
+	// readSyncPerPeerQuery also keeps the latest $5 entries per peer among
+	// all entries after $3.
+	readSyncPerPeerQuery = `WITH s AS (
+		  SELECT sdkappid, user_id, sync_seq, peer, seq,
+		         ROW_NUMBER() OVER (PARTITION BY peer ORDER BY sync_seq DESC) AS rn
+		  FROM user_sync
+		  WHERE sdkappid = $1 AND user_id = $2 AND sync_seq > $3)
+		SELECT s.sync_seq, s.peer, ` + messageColumns + `
+		FROM s ` + syncJoin + `
+		WHERE s.rn <= $5
+		ORDER BY s.sync_seq LIMIT $4`
+)
+
+// ReadSync returns up to q.Limit entries of the user's sync stream after
+// q.After, ascending; with q.PerPeer only the latest q.PerPeer entries of
+// each peer among all entries after q.After. Paging with After set to the
+// last SyncSeq returned yields the same entries as one large page.
+func (s *Store) ReadSync(ctx context.Context, sdkAppID uint64, userID string, q store.SyncQuery) ([]store.SyncEntry, error) {
+	op := fmt.Sprintf("read sync stream of %q in app %d after %d", userID, sdkAppID, q.After)
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: %s: Limit must be positive, got %d", op, q.Limit)
+	}
+	query, args := readSyncQuery, []any{appKey(sdkAppID), userID, int64(q.After), q.Limit}
+	if q.PerPeer > 0 {
+		query, args = readSyncPerPeerQuery, append(args, q.PerPeer)
+	}
+	entries := []store.SyncEntry{}
+	err := s.readQuery(ctx, op, func(db *sql.DB) error {
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				e       store.SyncEntry
+				syncSeq int64
+			)
+			if e.Msg, err = scanMessage(rows, &syncSeq, &e.Peer); err != nil {
+				return err
+			}
+			e.SyncSeq = uint64(syncSeq)
+			entries = append(entries, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// SyncHead returns the user's latest sync seq (0 when none). Entries
+// deleted since (retention, cleared history) do not lower it.
+func (s *Store) SyncHead(ctx context.Context, sdkAppID uint64, userID string) (uint64, error) {
+	var head int64
+	err := s.readQuery(ctx, fmt.Sprintf("get sync head of %q in app %d", userID, sdkAppID), func(db *sql.DB) error {
+		err := db.QueryRowContext(ctx,
+			`SELECT value FROM seq_counters WHERE sdkappid = $1 AND kind = $2 AND key = $3`,
+			appKey(sdkAppID), counterSync, userID).Scan(&head)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return uint64(head), err
+}
+
+// C2CHistory returns up to q.Limit messages of the conversation {a, b}
+// matching q, newest (highest Seq) first.
+func (s *Store) C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q store.HistoryQuery) ([]store.C2CMessage, error) {
+	op := fmt.Sprintf("read history of %q and %q in app %d", a, b, sdkAppID)
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: %s: Limit must be positive, got %d", op, q.Limit)
+	}
+	lo, hi := conversationPair(a, b)
+	conds := []string{"m.sdkappid = $1", "m.user_lo = $2", "m.user_hi = $3"}
+	args := []any{appKey(sdkAppID), lo, hi}
+	add := func(cond string, arg int64) {
+		args = append(args, arg)
+		conds = append(conds, cond+" $"+strconv.Itoa(len(args)))
+	}
+	if q.BeforeSeq > 0 {
+		add("m.seq <", int64(q.BeforeSeq))
+	}
+	if q.AfterSeq > 0 {
+		add("m.seq >", int64(q.AfterSeq))
+	}
+	// The unary + keeps SQLite from using the retention index on sent_at
+	// instead of the primary key.
+	if q.MinTime != 0 {
+		add("+m.sent_at >=", q.MinTime)
+	}
+	if q.MaxTime != 0 {
+		add("+m.sent_at <=", q.MaxTime)
+	}
+	args = append(args, q.Limit)
+	query := `SELECT ` + messageColumns + ` FROM c2c_messages m WHERE ` + strings.Join(conds, " AND ") +
+		` ORDER BY m.seq DESC LIMIT $` + strconv.Itoa(len(args))
+	msgs := []store.C2CMessage{}
+	err := s.readQuery(ctx, op, func(db *sql.DB) error {
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanMessage(rows)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// GetC2C returns one message of the conversation {a, b}; store.ErrNotFound
+// if there is none with that seq.
+func (s *Store) GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64) (store.C2CMessage, error) {
+	lo, hi := conversationPair(a, b)
+	var msg store.C2CMessage
+	op := fmt.Sprintf("get message %d of %q and %q in app %d", seq, a, b, sdkAppID)
+	err := s.readQuery(ctx, op, func(db *sql.DB) error {
+		var err error
+		msg, err = scanMessage(db.QueryRowContext(ctx,
+			`SELECT `+messageColumns+` FROM c2c_messages m
+			 WHERE m.sdkappid = $1 AND m.user_lo = $2 AND m.user_hi = $3 AND m.seq = $4`,
+			appKey(sdkAppID), lo, hi, int64(seq)))
+		return err
+	})
+	return msg, err
+}
+
+// UpdateC2C replaces the Doc and State of a stored message; store.ErrNotFound
+// if it does not exist. Recalling an unread message the recipient has not
+// read yet also takes it out of the recipient's unread count, as MarkRead
+// would.
+func (s *Store) UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64, doc []byte, state int) error {
+	lo, hi := conversationPair(a, b)
+	args := []any{appKey(sdkAppID), lo, hi, int64(seq), orEmpty(doc), state}
+	const update = `UPDATE c2c_messages SET doc = $5, state = $6
+		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4`
+	op := fmt.Sprintf("update message %d of %q and %q in app %d", seq, a, b, sdkAppID)
+	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		if state == store.StateRecalled {
+			// Only the update that recalls the message adjusts the count,
+			// however many recalls race.
+			var to, from string
+			var unread bool
+			err := tx.QueryRowContext(ctx, update+` AND state <> $6 RETURNING to_user, from_user, unread`,
+				args...).Scan(&to, &from, &unread)
+			if err == nil {
+				if !unread {
+					return nil
+				}
+				_, err = tx.ExecContext(ctx,
+					`UPDATE conversations SET unread = unread - 1
+					 WHERE sdkappid = $1 AND owner = $2 AND peer = $3 AND read_seq < $4 AND unread > 0`,
+					appKey(sdkAppID), to, from, int64(seq))
+				return err
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, update, args...)
+		if err != nil {
+			return err
+		}
+		return requireRow(res)
+	})
+}
+
+// storedMessageKey locates a message and its sync entries.
+type storedMessageKey struct {
+	lo, hi           string
+	seq              int64
+	to, from         string
+	toSync, fromSync int64
+}
+
+// DeleteC2CBefore deletes up to limit of the app's oldest messages with
+// Time < before, with their sync entries, in one short transaction, and
+// returns how many it deleted. Unread counts are not lowered: the
+// conversation's next MarkRead recomputes them.
+func (s *Store) DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int64, limit int) (int, error) {
+	var deleted int
+	op := fmt.Sprintf("delete up to %d messages of app %d before %d", limit, sdkAppID, before)
+	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		deleted = 0
+		if limit <= 0 {
+			return nil
+		}
+		keys, err := oldestMessages(ctx, tx, appKey(sdkAppID), before, limit)
+		if err != nil {
+			return err
+		}
+		for chunk := range slices.Chunk(keys, maxIDsPerStatement/4) {
+			n, err := deleteMessages(ctx, tx, s.dialect, appKey(sdkAppID), chunk)
+			if err != nil {
+				return err
+			}
+			deleted += n
+		}
+		return nil
+	})
+	return deleted, err
+}
+
+func oldestMessages(ctx context.Context, tx *sql.Tx, app, before int64, limit int) ([]storedMessageKey, error) {
+	rows, err := tx.QueryContext(ctx,
+		`SELECT user_lo, user_hi, seq, to_user, from_user, to_sync_seq, from_sync_seq
+		 FROM c2c_messages WHERE sdkappid = $1 AND sent_at < $2
+		 ORDER BY sent_at LIMIT $3`, app, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []storedMessageKey
+	for rows.Next() {
+		var k storedMessageKey
+		if err := rows.Scan(&k.lo, &k.hi, &k.seq, &k.to, &k.from, &k.toSync, &k.fromSync); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// deleteMessages deletes the messages' sync entries, then the messages, and
+// returns how many messages it deleted.
+func deleteMessages(ctx context.Context, tx *sql.Tx, d dialect, app int64, keys []storedMessageKey) (int, error) {
+	syncArgs := []any{app}
+	msgArgs := []any{app}
+	for _, k := range keys {
+		syncArgs = append(syncArgs, k.to, k.toSync)
+		if k.fromSync != 0 {
+			syncArgs = append(syncArgs, k.from, k.fromSync)
+		}
+		msgArgs = append(msgArgs, k.lo, k.hi, k.seq)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`DELETE FROM user_sync WHERE sdkappid = $1 AND (user_id, sync_seq) IN (VALUES `+
+			d.tuples(2, (len(syncArgs)-1)/2, "", "BIGINT")+`)`, syncArgs...); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx,
+		`DELETE FROM c2c_messages WHERE sdkappid = $1 AND (user_lo, user_hi, seq) IN (VALUES `+
+			d.tuples(2, len(keys), "", "", "BIGINT")+`)`, msgArgs...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -1,0 +1,241 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// RunShared runs the cases that need several stores on one database (nodes
+// of a cluster, or processes sharing a SQLite file): open returns two
+// stores opened on the same new, empty database, closed when t ends.
+// Seqs, sync seqs and dedup must hold across them.
+func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) {
+	for _, tc := range sharedCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a, b := open(t)
+			tc.run(t, []store.Store{a, b})
+		})
+	}
+}
+
+var sharedCases = []struct {
+	name string
+	run  func(t *testing.T, stores []store.Store)
+}{
+	{"ConcurrentAppends", concurrentAppends},
+	{"ConcurrentIdenticalSends", func(t *testing.T, stores []store.Store) {
+		var wg sync.WaitGroup
+		outs := make([]store.C2CAppended, 8)
+		for i := range outs {
+			wg.Go(func() {
+				out, err := stores[i%2].AppendC2C(t.Context(), app1,
+					[]store.C2CAppend{deduped(send("alice", "bob", 42, t0), t0-300_000)})
+				if err != nil {
+					t.Errorf("AppendC2C: %v", err)
+					return
+				}
+				outs[i] = out[0]
+			})
+		}
+		wg.Wait()
+		fresh := 0
+		for _, out := range outs {
+			if !out.Duplicate {
+				fresh++
+			}
+		}
+		if fresh != 1 {
+			t.Errorf("%d of the identical sends were stored, want 1", fresh)
+		}
+		checkSeqs(t, "history", seqsOf(fullHistory(t, stores[1], app1, "alice", "bob")), []uint64{1})
+	}},
+	{"ConversationUpdatesRacingAppends", conversationUpdatesRacingAppends},
+}
+
+var appendConcurrencyCases = []testCase{
+	{"ConcurrentAppends", func(t *testing.T, s store.Store) { concurrentAppends(t, []store.Store{s}) }},
+	{"ConversationUpdatesRacingAppends", func(t *testing.T, s store.Store) {
+		conversationUpdatesRacingAppends(t, []store.Store{s})
+	}},
+	{"AppendsRacingClose", func(t *testing.T, s store.Store) {
+		// Appends racing with Close either complete or fail with ErrClosed.
+		var wg sync.WaitGroup
+		started := make(chan struct{}, 8)
+		for w := range 8 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					_, err := s.AppendC2C(t.Context(), app1, []store.C2CAppend{send(fmt.Sprint("w", w), "bob", uint32(i), t0)})
+					if i == 0 {
+						started <- struct{}{}
+					}
+					if errors.Is(err, store.ErrClosed) {
+						return
+					}
+					if err != nil {
+						t.Errorf("worker %d: append racing with Close: %v, want nil or ErrClosed", w, err)
+						return
+					}
+				}
+			})
+		}
+		for range 8 {
+			<-started
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		wg.Wait()
+	}},
+}
+
+// users of the concurrency cases: few, so that conversations are shared.
+var concurrentUsers = []string{"u0", "u1", "u2", "u3", "u4"}
+
+// pairFor picks the sender and recipient of worker w's i-th append.
+func pairFor(w, i int) (from, to string) {
+	n := len(concurrentUsers)
+	f := (w + i) % n
+	r := (f + 1 + (w*7+i*3)%(n-1)) % n
+	return concurrentUsers[f], concurrentUsers[r]
+}
+
+// appendLog records what concurrent appends returned.
+type appendLog struct {
+	mu       sync.Mutex
+	convSeqs map[[2]string][]uint64 // (lo, hi) -> seqs returned
+	userSync map[string][]uint64    // user -> sync seqs returned
+	received map[[2]string]int      // (owner, peer) -> messages received
+	docSeq   map[string]uint64      // doc -> seq returned
+}
+
+func (l *appendLog) add(m store.C2CAppend, out store.C2CAppended) {
+	from, to := m.Msg.From, m.Msg.To
+	conv := [2]string{min(from, to), max(from, to)}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.convSeqs[conv] = append(l.convSeqs[conv], out.Msg.Seq)
+	l.userSync[to] = append(l.userSync[to], out.RecipientSyncSeq)
+	if out.SenderSyncSeq != 0 {
+		l.userSync[from] = append(l.userSync[from], out.SenderSyncSeq)
+	}
+	l.received[[2]string{to, from}]++
+	l.docSeq[string(m.Msg.Doc)] = out.Msg.Seq
+}
+
+// concurrentAppends: 10 workers append 100 times each into the few
+// conversations of concurrentUsers, spread over stores; every
+// conversation's seqs must be exactly 1..n and every user's sync seqs
+// exactly 1..m, returned and stored alike.
+func concurrentAppends(t *testing.T, stores []store.Store) {
+	const workers, appends = 10, 100
+	log := &appendLog{
+		convSeqs: map[[2]string][]uint64{}, userSync: map[string][]uint64{},
+		received: map[[2]string]int{}, docSeq: map[string]uint64{},
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range appends {
+				from, to := pairFor(w, i)
+				m := send(from, to, uint32(w*appends+i), t0+int64(i))
+				m.Msg.SenderSync = i%7 != 0
+				out, err := stores[(w+i)%len(stores)].AppendC2C(t.Context(), app1, []store.C2CAppend{m})
+				if err != nil {
+					t.Errorf("worker %d append %d: %v", w, i, err)
+					return
+				}
+				log.add(m, out[0])
+			}
+		})
+	}
+	wg.Wait()
+	if !t.Failed() {
+		checkAppendLog(t, stores[len(stores)-1], log)
+	}
+}
+
+// checkAppendLog compares what appends returned with what s holds.
+func checkAppendLog(t *testing.T, s store.Store, log *appendLog) {
+	t.Helper()
+	for conv, seqs := range log.convSeqs {
+		slices.Sort(seqs)
+		want := seqRange(1, uint64(len(seqs)))
+		checkSeqs(t, fmt.Sprintf("seqs returned in %v", conv), seqs, want)
+		history := fullHistory(t, s, app1, conv[0], conv[1])
+		checkSeqs(t, fmt.Sprintf("stored seqs of %v", conv), seqsOf(history), want)
+		for _, m := range history {
+			if log.docSeq[string(m.Doc)] != m.Seq {
+				t.Errorf("%v: message %s stored at seq %d, returned seq %d", conv, m.Doc, m.Seq, log.docSeq[string(m.Doc)])
+			}
+		}
+	}
+	for user, seqs := range log.userSync {
+		slices.Sort(seqs)
+		want := seqRange(1, uint64(len(seqs)))
+		checkSeqs(t, "sync seqs returned to "+user, seqs, want)
+		checkSeqs(t, "stored sync seqs of "+user, syncSeqs(readAllSync(t, s, app1, user, 128, 0)), want)
+		if head := mustSyncHead(t, s, app1, user); head != uint64(len(seqs)) {
+			t.Errorf("SyncHead(%s) = %d, want %d", user, head, len(seqs))
+		}
+	}
+	for key, n := range log.received {
+		if c := mustConversation(t, s, app1, key[0], key[1]); c.Unread != n {
+			t.Errorf("%s's Unread with %s = %d, want %d", key[0], key[1], c.Unread, n)
+		}
+	}
+}
+
+// conversationUpdatesRacingAppends runs MarkRead, MarkAllRead,
+// DeleteConversation and recalls while messages flow, then checks that no
+// call failed (no deadlock) and that every stored Unread equals a fresh
+// count.
+func conversationUpdatesRacingAppends(t *testing.T, stores []store.Store) {
+	const workers, rounds = 6, 40
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range rounds {
+				s := stores[(w+i)%len(stores)]
+				from, to := pairFor(w, i)
+				out, err := s.AppendC2C(t.Context(), app1, []store.C2CAppend{send(from, to, uint32(w*rounds+i), t0+int64(i))})
+				if err != nil {
+					t.Errorf("append: %v", err)
+					return
+				}
+				switch i % 4 {
+				case 0:
+					_, err = s.MarkRead(t.Context(), app1, to, from, out[0].Msg.Seq-1)
+				case 1:
+					err = s.MarkAllRead(t.Context(), app1, from)
+				case 2:
+					err = s.DeleteConversation(t.Context(), app1, to, from, w%2 == 0)
+				case 3:
+					err = s.UpdateC2C(t.Context(), app1, from, to, out[0].Msg.Seq, []byte(`{}`), store.StateRecalled)
+				}
+				if err != nil {
+					t.Errorf("worker %d round %d: %v", w, i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s := stores[0]
+	for _, owner := range concurrentUsers {
+		for _, peer := range concurrentUsers {
+			if owner == peer || !hasConversation(t, s, app1, owner, peer) {
+				continue
+			}
+			stored := mustConversation(t, s, app1, owner, peer)
+			fresh := mustMarkRead(t, s, app1, owner, peer, 0) // recounts without moving ReadSeq
+			if stored.Unread != fresh.Unread {
+				t.Errorf("%s's Unread with %s = %d, recount %d", owner, peer, stored.Unread, fresh.Unread)
+			}
+		}
+	}
+}
