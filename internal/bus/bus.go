@@ -28,9 +28,12 @@ type Event struct {
 	OnlySession string
 }
 
-// Handler receives the events of one subscription. It is called from the
-// bus's delivery goroutine and must not block: hand the event to the
-// session's bounded queue and return.
+// Handler receives the events of one subscription. It may be called from
+// the publisher's goroutine (the local bus) or a delivery goroutine (a
+// network bus), never while the bus holds a lock that SubscribeUser or
+// Unsubscribe take, so it may call the bus. It must not block: hand the
+// event to the session's bounded queue and return. A delivery already under
+// way may still arrive after Unsubscribe returns.
 type Handler func(sdkAppID uint64, userID string, ev Event)
 
 // Subscription is a node's interest in one user's events.
