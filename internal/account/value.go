@@ -34,7 +34,7 @@ func (t tagSpec) normalize(tag string, raw json.RawMessage) ([]byte, error) {
 
 func (t tagSpec) normalizeString(tag string, raw json.RawMessage) ([]byte, error) {
 	if raw[0] != '"' {
-		return nil, im.Errorf(im.CodeProfileTypeMismatch, "%s: Value must be a string, got JSON %s", tag, jsonType(raw))
+		return nil, im.Errorf(im.CodeProfileTypeMismatch, "%s: Value must be a string, got JSON %s", tag, im.JSONKind(raw))
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -50,8 +50,8 @@ func (t tagSpec) normalizeString(tag string, raw json.RawMessage) ([]byte, error
 }
 
 func normalizeUint32(tag string, raw json.RawMessage) ([]byte, error) {
-	if jsonType(raw) != "number" {
-		return nil, im.Errorf(im.CodeProfileTypeMismatch, "%s: Value must be an integer, got JSON %s", tag, jsonType(raw))
+	if im.JSONKind(raw) != "number" {
+		return nil, im.Errorf(im.CodeProfileTypeMismatch, "%s: Value must be an integer, got JSON %s", tag, im.JSONKind(raw))
 	}
 	text := string(raw)
 	if strings.ContainsAny(text, ".eE") {
@@ -65,23 +65,6 @@ func normalizeUint32(tag string, raw json.RawMessage) ([]byte, error) {
 		return nil, im.Errorf(im.CodeProfileBadValue, "%s: Value %s is out of range 0..4294967295", tag, text)
 	}
 	return strconv.AppendUint(nil, n, 10), nil
-}
-
-// jsonType names the JSON type of a valid, trimmed JSON value.
-func jsonType(raw []byte) string {
-	switch raw[0] {
-	case '"':
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }
 
 // encodeString is the JSON encoding of s without HTML escaping.

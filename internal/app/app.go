@@ -106,16 +106,18 @@ func (a *App) build() {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
+	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
 	rest := restapi.New(restapi.Config{
 		Tenants:       a.tenants,
 		Accounts:      a.accounts,
 		Messages:      a.messages,
 		Conversations: a.conversations,
+		Sessions:      a.gateway,
 		Logger:        a.log,
 		Metrics:       restapi.NewMetrics(reg),
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,
 	})
-	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
 
 	mux := http.NewServeMux()
 	mux.Handle("/v4/", rest)

@@ -199,7 +199,7 @@ func decodeMsgBody(data []byte) (MsgBody, error) {
 		if !json.Valid(data) {
 			return nil, Errorf(CodeMsgJSONParse, "MsgBody is not valid JSON")
 		}
-		return nil, Errorf(CodeMsgBodyNotArray, "MsgBody must be an array, got JSON %s", jsonKind(data))
+		return nil, Errorf(CodeMsgBodyNotArray, "MsgBody must be an array, got JSON %s", JSONKind(data))
 	}
 	var raws []rawElement
 	if err := json.Unmarshal(data, &raws); err != nil {
@@ -224,7 +224,7 @@ func diagnoseMsgBody(data []byte, first error) error {
 		return Errorf(CodeMsgJSONParse, "MsgBody is not valid JSON: %v", err)
 	}
 	for i, item := range items {
-		if kind := jsonKind(item); kind != "object" && kind != "null" {
+		if kind := JSONKind(item); kind != "object" && kind != "null" {
 			return elemErr(CodeMsgBodyInvalid, i, "element must be an object, got JSON %s", kind)
 		}
 		var r rawElement
@@ -245,7 +245,7 @@ func (r rawElement) decode(i int) (Element, error) {
 		return Element{}, elemErr(CodeMsgBodyInvalid, i, "MsgContent missing")
 	}
 	if content[0] != '{' {
-		return Element{}, elemErr(CodeMsgBodyInvalid, i, "MsgContent must be an object, got JSON %s", jsonKind(content))
+		return Element{}, elemErr(CodeMsgBodyInvalid, i, "MsgContent must be an object, got JSON %s", JSONKind(content))
 	}
 	c, err := decodeContent(r.MsgType, content)
 	if err != nil {
@@ -332,8 +332,10 @@ func fieldErr(i int, field, format string, args ...any) *Error {
 	return &Error{Code: CodeMsgFormat, Info: fmt.Sprintf("MsgBody[%d].MsgContent.%s: ", i, field) + fmt.Sprintf(format, args...)}
 }
 
-// jsonKind names the JSON type of a valid JSON value.
-func jsonKind(raw []byte) string {
+// JSONKind names the JSON type of a valid JSON value ("string", "number",
+// "object", "array", "boolean", "null", or "nothing" when empty), for
+// error messages that tell the caller what they sent.
+func JSONKind(raw []byte) string {
 	raw = trimJSONSpace(raw)
 	if len(raw) == 0 {
 		return "nothing"

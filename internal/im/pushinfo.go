@@ -113,7 +113,7 @@ func checkImportance(field, v string) error {
 
 // decodeOfflinePushInfo decodes the OfflinePushInfo object of a request.
 func decodeOfflinePushInfo(raw []byte) (*OfflinePushInfo, error) {
-	if kind := jsonKind(raw); kind != "object" {
+	if kind := JSONKind(raw); kind != "object" {
 		return nil, Errorf(CodeMsgFormat, "OfflinePushInfo must be an object, got JSON %s", kind)
 	}
 	var p OfflinePushInfo

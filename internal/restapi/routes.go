@@ -18,6 +18,8 @@ func (s *Server) routeTable() map[string]handlerFunc {
 		"openim/modify_c2c_msg":         s.modifyC2CMsg,
 		"openim/admin_set_msg_read":     s.adminSetMsgRead,
 		"openim/get_c2c_unread_msg_num": s.getC2CUnreadMsgNum,
+		"openim/query_online_status":    s.queryOnlineStatus,
+		"openim/querystate":             s.queryState,
 
 		"recentcontact/get_list": s.recentContactGetList,
 		"recentcontact/delete":   s.recentContactDelete,

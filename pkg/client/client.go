@@ -3,13 +3,16 @@
 // answers, hands server events to the application, and reconnects, signing
 // in again, when the connection drops.
 //
-// Call is the primitive every command goes through; typed helpers for the
-// messaging commands (SendC2C, Sync, History, ...) are added beside it in
-// this package as the server grows them, each a thin wrapper over Call with
-// the request and answer structs of its command.
+// Call is the primitive every command goes through; the typed helpers of
+// the messaging commands (SendC2C, Sync, History, Conversations, MarkRead,
+// Revoke, Modify, ...) wrap it with the request and answer structs of
+// their command, and Event.Decode gives events their types.
 //
-// Delivery of events is at most once per connection: after a reconnect the
-// application resynchronises (OnReconnect) from the last sequence it saw.
+// The server delivers events at most once per connection. Once the
+// application has called Sync, the client keeps its sync position and,
+// after each reconnect, resynchronises from it by itself, delivering what
+// was missed through Events; message events are deduplicated by (peer,
+// MsgSeq).
 package client
 
 import (
@@ -88,9 +91,11 @@ type Options struct {
 	UserSigFunc func(ctx context.Context) (string, error)
 
 	// OnReconnect runs each time the client has signed in again on a new
-	// connection (events may already be arriving on it): resynchronise
-	// here. It runs on the client's reconnecting goroutine, which waits
-	// for it, and may call Call. ctx ends when the client is closed.
+	// connection (events may already be arriving on it), after the
+	// client's own resync of messages (see Sync): refresh other state
+	// (conversations, unread counts) here. It runs on the client's
+	// reconnecting goroutine, which waits for it, and may call Call. ctx
+	// ends when the client is closed.
 	OnReconnect func(ctx context.Context, c *Client)
 	// OnDisconnect, if set, is told why each time a connection is lost
 	// or a reconnection attempt fails; it must not block.
@@ -113,7 +118,8 @@ type Options struct {
 	MaxMessageBytes int64
 	// EventBuffer is the capacity of Events(). When the application falls
 	// this far behind, the client drops the connection and reconnects, so
-	// that OnReconnect resynchronises what was missed. Default 1024.
+	// that the resync after it (see Sync) delivers what was missed.
+	// Default 1024.
 	EventBuffer int
 	// Header is sent with the WebSocket handshake.
 	Header http.Header
@@ -174,6 +180,8 @@ type Client struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the client has stopped for good
+
+	stream syncState // the sync position and the messages delivered past it
 
 	mu      sync.Mutex
 	conn    *conn         // nil while reconnecting

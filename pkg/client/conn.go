@@ -131,12 +131,7 @@ func (c *Client) readMessage(cn *conn, rd *wsutil.Reader) error {
 		return fmt.Errorf("client: undecodable server frame: %w", err)
 	}
 	if m.Event != "" {
-		select {
-		case c.events <- Event{Name: m.Event, Data: m.Data}:
-			return nil
-		default:
-			return errOverflow
-		}
+		return c.deliver(Event{Name: m.Event, Data: m.Data})
 	}
 	if m.ID == 0 {
 		// An error about a frame the server could not tie to a request.

@@ -17,8 +17,9 @@ const (
 )
 
 // supervise owns the client's connections: it waits for the current one
-// to end and then reconnects, until the client stops for good. When it
-// returns, no read loop runs any more, so it closes Events and Done.
+// to end and then reconnects (and resynchronises, see Sync), until the
+// client stops for good. When it returns, no read loop runs any more, so
+// it closes Events and Done.
 func (c *Client) supervise(cn *conn) {
 	defer func() {
 		close(c.events)
@@ -39,6 +40,7 @@ func (c *Client) supervise(cn *conn) {
 			return
 		}
 		cn = next
+		c.resync()
 		if f := c.opts.OnReconnect; f != nil {
 			f(c.ctx, c)
 		}
