@@ -3,6 +3,7 @@
 //	parley [serve] [flags]     run the server (the default)
 //	parley usersig gen|verify  make or check a UserSig
 //	parley app create|list|show manage hosted apps
+//	parley bench <scenario>    load a running server and report
 //	parley version             print the version
 package main
 
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = usersigCmd(args, stdout, stderr)
 	case "app":
 		err = appCmd(args, stdout, stderr)
+	case "bench":
+		err = benchCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "parley", version)
 	case "help":
@@ -65,5 +68,7 @@ const usage = `Usage:
   parley app create [flags]   create an app (prints its SDKAppID and key file)
   parley app list [flags]     list the apps
   parley app show <sdkappid>  show an app's settings and key
+  parley bench <scenario> [flags]
+                              load a running server (parley bench lists scenarios)
   parley version              print the version
 `
