@@ -42,6 +42,11 @@ type Message struct {
 	// message's Body is empty and its CloudCustomData cleared.
 	Recalled bool
 	Modified bool
+	// Revision marks a Sync entry that re-announces a message delivered
+	// before at its own SyncSeq, because it was recalled or modified since
+	// (IsRevision 1): the client applies the new state to (peer, MsgSeq)
+	// instead of adding a message.
+	Revision bool
 	// OnlineOnly marks a message that was delivered live and not stored.
 	OnlineOnly      bool
 	NeedReadReceipt bool
@@ -84,6 +89,7 @@ type wireMessage struct {
 	FaceURL         string     `json:"FaceUrl,omitempty"`
 	FlagBits        int        `json:"MsgFlagBits"`
 	Modified        int        `json:"IsModified,omitempty"`
+	Revision        int        `json:"IsRevision,omitempty"`
 	OnlineOnly      int        `json:"OnlineOnlyFlag,omitempty"`
 	NeedReadReceipt int        `json:"IsNeedReadReceipt,omitempty"`
 	ClientTime      int64      `json:"MsgClientTime,omitempty"`
@@ -98,8 +104,9 @@ type wireMessage struct {
 //	 "MsgFlagBits":0,"IsModified":1,"OnlineOnlyFlag":1,
 //	 "IsNeedReadReceipt":1,"MsgClientTime":1699999999}
 //
-// SyncSeq, Nick, FaceUrl, IsModified, OnlineOnlyFlag, IsNeedReadReceipt and
-// MsgClientTime are left out when zero. MsgTime is in seconds; MsgFlagBits
+// SyncSeq, Nick, FaceUrl, IsModified, IsRevision (Sync entries only),
+// OnlineOnlyFlag, IsNeedReadReceipt and MsgClientTime are left out when
+// zero. MsgTime is in seconds; MsgFlagBits
 // has FlagRecalled set for a recalled message.
 func (m Message) MarshalJSON() ([]byte, error) {
 	return m.AppendJSON(nil)
@@ -110,7 +117,7 @@ func (m *Message) AppendJSON(dst []byte) ([]byte, error) {
 	w := wireMessage{
 		SyncSeq: m.SyncSeq, From: m.From, To: m.To, Seq: m.Seq, Random: m.Random,
 		Time: m.TimeSeconds(), Key: m.Key(), Body: m.Body, CloudCustomData: m.CloudCustomData,
-		Nick: m.Nick, FaceURL: m.FaceURL, Modified: bit(m.Modified), OnlineOnly: bit(m.OnlineOnly),
+		Nick: m.Nick, FaceURL: m.FaceURL, Modified: bit(m.Modified), Revision: bit(m.Revision), OnlineOnly: bit(m.OnlineOnly),
 		NeedReadReceipt: bit(m.NeedReadReceipt), ClientTime: m.ClientTime,
 	}
 	if w.Body == nil {

@@ -257,3 +257,45 @@ func TestRetentionSweep(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncCarriesRevisions: after a recall and a modify, a sync from a
+// position past the messages returns one revision entry each, in the
+// messages' new state and flagged IsRevision; a sync from before them
+// returns the messages themselves in their new state.
+func TestSyncCarriesRevisions(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob")
+		ctx := context.Background()
+		first := h.send(t, "alice", "bob", "oops", 1)
+		second := h.send(t, "alice", "bob", "draft", 2)
+		if err := h.svc.Recall(ctx, message.RecallRequest{SDKAppID: h.app, From: "alice", To: "bob", MsgKey: first.MsgKey}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.svc.Modify(ctx, message.ModifyRequest{SDKAppID: h.app, From: "alice", To: "bob", MsgKey: second.MsgKey, Body: text("final")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, user := range []string{"bob", "alice"} {
+			page, err := h.svc.Sync(ctx, h.app, user, 2, 10)
+			if err != nil || !page.Complete || page.Head != 4 || len(page.Entries) != 2 {
+				t.Fatalf("%s's sync after 2: %+v %v, want two revisions up to 4", user, page, err)
+			}
+			recalled, modified := page.Entries[0], page.Entries[1]
+			if !recalled.Revision || !recalled.Recalled || recalled.Key() != first.MsgKey || recalled.SyncSeq != 3 {
+				t.Errorf("%s's first revision %+v", user, recalled)
+			}
+			if !modified.Revision || !modified.Modified || modified.Key() != second.MsgKey || texts([]message.Message{modified})[0] != "final" {
+				t.Errorf("%s's second revision %+v", user, modified)
+			}
+			b, _ := recalled.MarshalJSON()
+			if p := decode(t, b); p["IsRevision"] != 1.0 || p["MsgFlagBits"] != 1.0 || p["MsgKey"] != first.MsgKey {
+				t.Errorf("%s's revision JSON %s", user, b)
+			}
+			page, err = h.svc.Sync(ctx, h.app, user, 0, 10)
+			if err != nil || len(page.Entries) != 2 || page.Entries[0].Revision || !page.Entries[0].Recalled ||
+				page.Entries[1].Revision || !page.Entries[1].Modified {
+				t.Errorf("%s's sync from the start: %+v %v, want both messages in their new state", user, page.Entries, err)
+			}
+		}
+	})
+}

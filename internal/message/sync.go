@@ -11,7 +11,10 @@ import (
 type SyncPage struct {
 	// Entries are messages to or from the user, ascending by SyncSeq
 	// (each Message.SyncSeq set), at most OfflineCachePerPeer per
-	// conversation among everything after the requested position.
+	// conversation among everything after the requested position, each
+	// in its current state (Recalled, Modified). An entry with Revision
+	// re-announces a message that was recalled or modified after the
+	// position passed its own entry; it is not a new message.
 	Entries []Message
 	// Head is the user's latest sync seq when the page was read.
 	Head uint64
@@ -52,6 +55,7 @@ func (s *Service) Sync(ctx context.Context, sdkAppID uint64, user string, after 
 		if err != nil {
 			return SyncPage{}, err
 		}
+		m.Revision = e.Revision
 		page.Entries = append(page.Entries, m)
 		page.Next = e.SyncSeq
 	}

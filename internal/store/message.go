@@ -64,11 +64,15 @@ type C2CAppended struct {
 }
 
 // SyncEntry is one position of a user's sync stream: a message to or from
-// the user, in the order the store committed them.
+// the user, or a revision of one, in the order the store committed them.
+// Msg is the message as stored now (its current Doc and State).
 type SyncEntry struct {
 	SyncSeq uint64
 	Peer    string // the other participant
 	Msg     C2CMessage
+	// Revision: this entry re-announces a stored message whose state
+	// changed (UpdateC2C); the message has its own, earlier entry.
+	Revision bool
 }
 
 // SyncQuery selects a page of a user's sync stream.
@@ -102,7 +106,11 @@ type Messages interface {
 	// ctx.Err() and writes nothing; once its batch has started it completes. Seqs and sync seqs are unique and gapless
 	// under any concurrency, across processes sharing the database.
 	AppendC2C(ctx context.Context, sdkAppID uint64, msgs []C2CAppend) ([]C2CAppended, error)
-	// ReadSync returns a page of the user's sync stream, ascending.
+	// ReadSync returns a page of the user's sync stream, ascending. A
+	// revision entry is returned only when the message's own entry is at
+	// or before q.After (the reader passed it before the change);
+	// otherwise the own entry, which shows the current state, suffices.
+	// Revision entries do not count against q.PerPeer.
 	ReadSync(ctx context.Context, sdkAppID uint64, userID string, q SyncQuery) ([]SyncEntry, error)
 	// SyncHead returns the user's latest sync seq (0 when none).
 	SyncHead(ctx context.Context, sdkAppID uint64, userID string) (uint64, error)
@@ -112,10 +120,15 @@ type Messages interface {
 	GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64) (C2CMessage, error)
 	// UpdateC2C replaces the Doc and State of a stored message (recall,
 	// modify); recalling an unread message takes it out of the recipient's
-	// unread count. ErrNotFound.
+	// unread count. In the same transaction it appends a revision entry
+	// (SyncEntry.Revision) pointing at the message to the recipient's sync
+	// stream and, unless the message has SenderSync false, the sender's,
+	// numbered like appends (gapless under any concurrency), so a device
+	// that syncs later learns the new state. The message's previous
+	// revision entries, superseded, are removed. ErrNotFound.
 	UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64, doc []byte, state int) error
-	// DeleteC2CBefore deletes up to limit messages (with their sync
-	// entries) of the app older than before (Unix ms) and returns how many
+	// DeleteC2CBefore deletes up to limit messages (with their sync and
+	// revision entries) of the app older than before (Unix ms) and returns how many
 	// it deleted; the retention sweeper calls it in small batches.
 	DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int64, limit int) (int, error)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,22 +71,27 @@ func newElement(msgType string, content any) Element {
 type Message struct {
 	// SyncSeq is the message's position in this user's sync stream (live
 	// events and Sync); 0 in History and for online-only messages.
-	SyncSeq           uint64    `json:"SyncSeq,omitempty"`
-	From              string    `json:"From_Account"`
-	To                string    `json:"To_Account"`
-	MsgSeq            uint64    `json:"MsgSeq"`
-	MsgRandom         uint32    `json:"MsgRandom"`
-	MsgTime           int64     `json:"MsgTime"`
-	MsgKey            string    `json:"MsgKey"`
-	MsgBody           []Element `json:"MsgBody"`
-	CloudCustomData   string    `json:"CloudCustomData"`
-	Nick              string    `json:"Nick,omitempty"`
-	FaceURL           string    `json:"FaceUrl,omitempty"`
-	MsgFlagBits       int       `json:"MsgFlagBits"`
-	IsModified        int       `json:"IsModified,omitempty"`
-	OnlineOnlyFlag    int       `json:"OnlineOnlyFlag,omitempty"`
-	IsNeedReadReceipt int       `json:"IsNeedReadReceipt,omitempty"`
-	MsgClientTime     int64     `json:"MsgClientTime,omitempty"`
+	SyncSeq         uint64    `json:"SyncSeq,omitempty"`
+	From            string    `json:"From_Account"`
+	To              string    `json:"To_Account"`
+	MsgSeq          uint64    `json:"MsgSeq"`
+	MsgRandom       uint32    `json:"MsgRandom"`
+	MsgTime         int64     `json:"MsgTime"`
+	MsgKey          string    `json:"MsgKey"`
+	MsgBody         []Element `json:"MsgBody"`
+	CloudCustomData string    `json:"CloudCustomData"`
+	Nick            string    `json:"Nick,omitempty"`
+	FaceURL         string    `json:"FaceUrl,omitempty"`
+	MsgFlagBits     int       `json:"MsgFlagBits"`
+	IsModified      int       `json:"IsModified,omitempty"`
+	// IsRevision is 1 on a Sync result that re-announces a message
+	// delivered before (or sent from here) because it was recalled or
+	// modified since: apply its state to (peer, MsgSeq) rather than add a
+	// message.
+	IsRevision        int   `json:"IsRevision,omitempty"`
+	OnlineOnlyFlag    int   `json:"OnlineOnlyFlag,omitempty"`
+	IsNeedReadReceipt int   `json:"IsNeedReadReceipt,omitempty"`
+	MsgClientTime     int64 `json:"MsgClientTime,omitempty"`
 }
 
 // Recalled reports whether the message was recalled (MsgFlagBits bit 0);
@@ -162,7 +168,9 @@ type SigExpired struct {
 }
 
 // SyncComplete is the payload of the client's sync_complete: Head is the
-// sync position reached, Count how many messages were delivered before it.
+// sync position reached, Count how many events (message, and
+// message_revoked or message_modified for revisions) were delivered
+// before it.
 type SyncComplete struct {
 	Head  uint64 `json:"Head"`
 	Count int    `json:"Count"`
@@ -439,7 +447,13 @@ func (c *Client) Revoke(ctx context.Context, peer, msgKey string) error {
 		Peer   string `json:"Peer"`
 		MsgKey string `json:"MsgKey"`
 	}{peer, msgKey}
-	return c.Call(ctx, "revoke", req, nil)
+	if err := c.Call(ctx, "revoke", req, nil); err != nil {
+		return err
+	}
+	if seq := msgKeySeq(msgKey); seq > 0 {
+		c.stream.noteRevision(msgID{peer: peer, seq: seq}, markRecalled)
+	}
+	return nil
 }
 
 // Modify replaces the body (when not nil) and/or the CloudCustomData (when
@@ -453,8 +467,24 @@ func (c *Client) Modify(ctx context.Context, peer, msgKey string, body []Element
 		CloudCustomData *string   `json:"CloudCustomData,omitempty"`
 	}{peer, msgKey, body, cloudCustomData}
 	var m Message
-	err := c.Call(ctx, "modify", req, &m)
-	return m, err
+	if err := c.Call(ctx, "modify", req, &m); err != nil {
+		return m, err
+	}
+	if m.MsgSeq > 0 {
+		c.stream.noteRevision(msgID{peer: peer, seq: m.MsgSeq}, revisionMark(&m))
+	}
+	return m, nil
+}
+
+// msgKeySeq returns the MsgSeq of a MsgKey ("{MsgSeq}_{MsgRandom}_{MsgTime}"),
+// 0 when there is none.
+func msgKeySeq(key string) uint64 {
+	head, _, _ := strings.Cut(key, "_")
+	seq, err := strconv.ParseUint(head, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return seq
 }
 
 // Sync returns the messages to or from this user that were stored after
@@ -470,6 +500,14 @@ func (c *Client) Modify(ctx context.Context, peer, msgKey string, body []Element
 // each reconnect, delivering what it missed through Events as message
 // events followed by a sync_complete event, before OnReconnect runs.
 // Messages are identified by (peer, MsgSeq): none is delivered twice.
+//
+// A message recalled or modified since it was delivered (or while it was
+// in flight) comes back as a revision: Sync returns it with IsRevision 1
+// and its new state (Recalled, IsModified); the resync after a reconnect
+// delivers it as a message_revoked or message_modified event instead. The
+// client remembers the last state it reported of each message (the
+// latest 65536), so a revision that a live event or an earlier sync
+// already reported is not reported again.
 func (c *Client) Sync(ctx context.Context) ([]Message, error) {
 	entries, _, err := c.syncAll(ctx)
 	if err != nil {
@@ -502,10 +540,29 @@ func (c *Client) SetSyncSeq(seq uint64) {
 // syncPageSize is the Limit of each sync page the client asks for.
 const syncPageSize = 500
 
-// syncEntry is a message of a sync page, with its encoding for Events.
+// syncEntry is a message of a sync page, with the event that delivers it
+// (name, data): a message event, or for a revision message_revoked or
+// message_modified.
 type syncEntry struct {
-	msg Message
-	raw json.RawMessage
+	msg  Message
+	name string
+	raw  json.RawMessage
+}
+
+// asRevision turns an entry into the event reporting its new state.
+func (e syncEntry) asRevision() syncEntry {
+	e.msg.IsRevision = 1
+	if !e.msg.Recalled() {
+		e.name = EventMessageModified
+		return e
+	}
+	m := e.msg
+	// A struct of strings and numbers always marshals.
+	e.raw, _ = json.Marshal(MessageRevoked{
+		From: m.From, To: m.To, MsgSeq: m.MsgSeq, MsgRandom: m.MsgRandom, MsgTime: m.MsgTime, MsgKey: m.MsgKey,
+	})
+	e.name = EventMessageRevoked
+	return e
 }
 
 // syncAll reads the sync stream from the position to its end and commits
@@ -530,7 +587,7 @@ func (c *Client) syncAll(ctx context.Context) ([]syncEntry, uint64, error) {
 			return nil, 0, err
 		}
 		for _, raw := range page.Entries {
-			e := syncEntry{raw: raw}
+			e := syncEntry{name: EventMessage, raw: raw}
 			if err := json.Unmarshal(raw, &e.msg); err != nil {
 				return nil, 0, fmt.Errorf("client: decode sync entry: %w", err)
 			}
@@ -562,7 +619,7 @@ func (c *Client) resync() {
 		return
 	}
 	for _, e := range entries {
-		if !c.push(Event{Name: EventMessage, Data: e.raw}) {
+		if !c.push(Event{Name: e.name, Data: e.raw}) {
 			return
 		}
 	}
@@ -583,9 +640,13 @@ func (c *Client) push(ev Event) bool {
 
 // deliver hands a server event to the application without blocking. A
 // message event the client delivered already (live or through Sync) is
-// dropped.
+// dropped, and so is a revision it reported already.
 func (c *Client) deliver(ev Event) error {
-	if ev.Name != EventMessage {
+	switch ev.Name {
+	case EventMessage:
+	case EventMessageRevoked, EventMessageModified:
+		return c.deliverRevision(ev)
+	default:
 		return c.offer(ev)
 	}
 	var head struct {
@@ -600,6 +661,22 @@ func (c *Client) deliver(ev Event) error {
 	m := Message{From: head.From, To: head.To}
 	id := msgID{peer: m.Peer(c.opts.UserID), seq: head.MsgSeq}
 	return c.stream.deliverOnce(id, head.SyncSeq, func() error { return c.offer(ev) })
+}
+
+// deliverRevision hands a live message_revoked or message_modified event
+// to the application unless a sync reported that state already.
+func (c *Client) deliverRevision(ev Event) error {
+	var m Message // message_revoked has the identifying fields too
+	if json.Unmarshal(ev.Data, &m) != nil || m.MsgSeq == 0 {
+		return c.offer(ev)
+	}
+	mark := markRecalled
+	if ev.Name == EventMessageModified {
+		m.MsgFlagBits, m.IsModified = 0, 1
+		mark = revisionMark(&m)
+	}
+	id := msgID{peer: m.Peer(c.opts.UserID), seq: m.MsgSeq}
+	return c.stream.reviseOnce(id, mark, func() error { return c.offer(ev) })
 }
 
 // offer queues an event for the application, or fails when Events is full.
@@ -633,6 +710,69 @@ type syncState struct {
 	// sync from pos may return again, with their SyncSeq (0: sent here,
 	// SyncSeq unknown).
 	seen map[msgID]uint64
+	// revised holds the last revision reported of recalled or modified
+	// messages (revisionMark), at most maxSeen of them.
+	revised map[msgID]string
+}
+
+// markRecalled is the revisionMark of every recalled message.
+const markRecalled = "recalled"
+
+// revisionMark identifies a message's state for revision dedup: "" for an
+// unchanged message, markRecalled, or the modified content.
+func revisionMark(m *Message) string {
+	switch {
+	case m.Recalled():
+		return markRecalled
+	case m.IsModified == 0:
+		return ""
+	}
+	body, _ := json.Marshal(m.MsgBody) // raw JSON elements always marshal
+	return "modified\x00" + string(body) + "\x00" + m.CloudCustomData
+}
+
+// reviseOnce runs deliver for a live revision unless it was reported
+// already, and remembers it when deliver succeeds.
+func (st *syncState) reviseOnce(id msgID, mark string, deliver func() error) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.revised[id] == mark {
+		return nil
+	}
+	if err := deliver(); err != nil {
+		return err
+	}
+	st.rememberRevision(id, mark)
+	return nil
+}
+
+// noteRevision remembers a revision this client made (Revoke, Modify), so
+// that no sync reports it back.
+func (st *syncState) noteRevision(id msgID, mark string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.rememberRevision(id, mark)
+}
+
+// rememberRevision records a message's last reported state, dropping an
+// arbitrary half of revised when it grows past maxSeen (a revision of a
+// forgotten message may then be reported again).
+func (st *syncState) rememberRevision(id msgID, mark string) {
+	if st.revised == nil {
+		st.revised = map[msgID]string{}
+	}
+	st.revised[id] = mark
+	if len(st.revised) <= maxSeen {
+		return
+	}
+	n := 0
+	for k := range st.revised {
+		if n++; n > maxSeen/2 {
+			break
+		}
+		delete(st.revised, k)
+	}
+	st.revised[id] = mark
 }
 
 func (st *syncState) hasPosition() bool {
@@ -687,22 +827,36 @@ func (st *syncState) remember(id msgID, syncSeq uint64) {
 	}
 }
 
-// commit moves the position to pos after a sync and returns the entries
-// not delivered before; what lies at or before pos is forgotten, since no
-// later sync returns it.
+// commit moves the position to pos after a sync and returns what to
+// deliver: the messages not delivered before, and revisions not reported
+// before (a revision entry, or the entry of a message delivered before
+// that shows a new state); what lies at or before pos is forgotten from
+// seen, since no later sync returns it.
 func (st *syncState) commit(me string, entries []syncEntry, pos uint64) []syncEntry {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	out := entries[:0]
-	taken := map[msgID]bool{}
+	known := map[msgID]bool{} // delivered before or earlier in this sync
 	for _, e := range entries {
 		id := msgID{peer: e.msg.Peer(me), seq: e.msg.MsgSeq}
-		if _, dup := st.seen[id]; dup || taken[id] {
+		if _, ok := st.seen[id]; ok {
 			delete(st.seen, id)
+			known[id] = true
+		}
+		mark := revisionMark(&e.msg)
+		if e.msg.IsRevision == 0 && !known[id] {
+			known[id] = true
+			if mark != "" {
+				st.rememberRevision(id, mark)
+			}
+			out = append(out, e)
 			continue
 		}
-		taken[id] = true
-		out = append(out, e)
+		if mark == "" || st.revised[id] == mark {
+			continue
+		}
+		st.rememberRevision(id, mark)
+		out = append(out, e.asRevision())
 	}
 	for k, s := range st.seen {
 		if s > 0 && s <= pos {

@@ -200,6 +200,10 @@ func (s *Store) DeleteConversation(ctx context.Context, sdkAppID uint64, owner, 
 			`DELETE FROM user_sync WHERE sdkappid = $1 AND user_id = $2 AND sync_seq IN (
 			   SELECT CASE WHEN m.to_user = $2 THEN m.to_sync_seq ELSE m.from_sync_seq END
 			   FROM c2c_messages m
+			   WHERE m.sdkappid = $1 AND m.user_lo = $3 AND m.user_hi = $4 AND m.seq <= $5
+			   UNION ALL
+			   SELECT CASE WHEN m.to_user = $2 THEN m.to_rev_sync_seq ELSE m.from_rev_sync_seq END
+			   FROM c2c_messages m
 			   WHERE m.sdkappid = $1 AND m.user_lo = $3 AND m.user_hi = $4 AND m.seq <= $5)`,
 			appKey(sdkAppID), owner, lo, hi, cleared)
 		return err

@@ -20,29 +20,42 @@ const syncJoin = `JOIN c2c_messages m
 	 AND m.user_hi = CASE WHEN s.user_id < s.peer THEN s.peer ELSE s.user_id END
 	 AND m.seq = s.seq`
 
+// syncOrigin is the position of the message's own entry (not a revision)
+// in the stream of s.user_id.
+const syncOrigin = `CASE WHEN m.to_user = s.user_id THEN m.to_sync_seq ELSE m.from_sync_seq END`
+
 const (
-	// readSyncQuery: $1 app, $2 user, $3 after, $4 limit.
-	readSyncQuery = `SELECT s.sync_seq, s.peer, ` + messageColumns + `
+	// readSyncQuery: $1 app, $2 user, $3 after, $4 limit. A revision entry
+	// is left out when the message's own entry is after $3 too: that entry
+	// already shows the message's current state.
+	readSyncQuery = `SELECT s.sync_seq, s.peer, s.revision, ` + messageColumns + `
 		FROM user_sync s ` + syncJoin + `
 		WHERE s.sdkappid = $1 AND s.user_id = $2 AND s.sync_seq > $3
+		  AND (NOT s.revision OR ` + syncOrigin + ` <= $3)
 		ORDER BY s.sync_seq LIMIT $4`
-	// readSyncPerPeerQuery also keeps the latest $5 entries per peer among
-	// all entries after $3.
+	// readSyncPerPeerQuery also keeps the latest $5 message entries per
+	// peer among all entries after $3; revision entries do not count
+	// against that cap.
 	readSyncPerPeerQuery = `WITH s AS (
-		  SELECT sdkappid, user_id, sync_seq, peer, seq,
-		         ROW_NUMBER() OVER (PARTITION BY peer ORDER BY sync_seq DESC) AS rn
+		  SELECT sdkappid, user_id, sync_seq, peer, seq, revision,
+		         ROW_NUMBER() OVER (PARTITION BY peer, revision ORDER BY sync_seq DESC) AS rn
 		  FROM user_sync
 		  WHERE sdkappid = $1 AND user_id = $2 AND sync_seq > $3)
-		SELECT s.sync_seq, s.peer, ` + messageColumns + `
+		SELECT s.sync_seq, s.peer, s.revision, ` + messageColumns + `
 		FROM s ` + syncJoin + `
-		WHERE s.rn <= $5
+		WHERE (s.revision OR s.rn <= $5)
+		  AND (NOT s.revision OR ` + syncOrigin + ` <= $3)
 		ORDER BY s.sync_seq LIMIT $4`
 )
 
 // ReadSync returns up to q.Limit entries of the user's sync stream after
-// q.After, ascending; with q.PerPeer only the latest q.PerPeer entries of
-// each peer among all entries after q.After. Paging with After set to the
-// last SyncSeq returned yields the same entries as one large page.
+// q.After, ascending; with q.PerPeer only the latest q.PerPeer message
+// entries of each peer among all entries after q.After, plus revision
+// entries. A revision entry (SyncEntry.Revision) is returned only when
+// the message's own entry is at or before q.After (the reader passed it
+// before the change); otherwise that own entry carries the new state. So
+// paging with After set to the last SyncSeq returned yields the entries of
+// one large page, plus revisions of messages an earlier page returned.
 func (s *Store) ReadSync(ctx context.Context, sdkAppID uint64, userID string, q store.SyncQuery) ([]store.SyncEntry, error) {
 	op := fmt.Sprintf("read sync stream of %q in app %d after %d", userID, sdkAppID, q.After)
 	if q.Limit <= 0 {
@@ -64,7 +77,7 @@ func (s *Store) ReadSync(ctx context.Context, sdkAppID uint64, userID string, q 
 				e       store.SyncEntry
 				syncSeq int64
 			)
-			if e.Msg, err = scanMessage(rows, &syncSeq, &e.Peer); err != nil {
+			if e.Msg, err = scanMessage(rows, &syncSeq, &e.Peer, &e.Revision); err != nil {
 				return err
 			}
 			e.SyncSeq = uint64(syncSeq)
@@ -167,55 +180,131 @@ func (s *Store) GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq ui
 // UpdateC2C replaces the Doc and State of a stored message; store.ErrNotFound
 // if it does not exist. Recalling an unread message the recipient has not
 // read yet also takes it out of the recipient's unread count, as MarkRead
-// would.
+// would. In the same transaction it appends a revision entry for the
+// message to the recipient's stream and, with SenderSync, the sender's
+// (see appendRevision).
+//
+// Lock order, shared with appends, retention and DeleteConversation: the
+// message row, sync counters (sorted), conversation rows, sync entries.
 func (s *Store) UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64, doc []byte, state int) error {
 	lo, hi := conversationPair(a, b)
-	args := []any{appKey(sdkAppID), lo, hi, int64(seq), orEmpty(doc), state}
-	const update = `UPDATE c2c_messages SET doc = $5, state = $6
-		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4`
 	op := fmt.Sprintf("update message %d of %q and %q in app %d", seq, a, b, sdkAppID)
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
-		if state == store.StateRecalled {
-			// Only the update that recalls the message adjusts the count,
-			// however many recalls race.
-			var to, from string
-			var unread bool
-			err := tx.QueryRowContext(ctx, update+` AND state <> $6 RETURNING to_user, from_user, unread`,
-				args...).Scan(&to, &from, &unread)
-			if err == nil {
-				if !unread {
-					return nil
-				}
-				_, err = tx.ExecContext(ctx,
-					`UPDATE conversations SET unread = unread - 1
-					 WHERE sdkappid = $1 AND owner = $2 AND peer = $3 AND read_seq < $4 AND unread > 0`,
-					appKey(sdkAppID), to, from, int64(seq))
-				return err
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		res, err := tx.ExecContext(ctx, update, args...)
+		u, err := updateMessage(ctx, tx, appKey(sdkAppID), lo, hi, int64(seq), orEmpty(doc), state)
 		if err != nil {
 			return err
 		}
-		return requireRow(res)
+		return appendRevision(&batchTx{ctx: ctx, tx: tx, d: s.dialect}, u)
 	})
 }
 
-// storedMessageKey locates a message and its sync entries.
+// updatedMessage is what UpdateC2C learns of the message it updated.
+type updatedMessage struct {
+	app      int64
+	lo, hi   string
+	seq      int64
+	to, from string
+	// unreadRecall: this update recalled a message counted as unread.
+	unreadRecall bool
+	senderSync   bool
+	// toRev and fromRev are the positions of the previous revision entries
+	// (0: none).
+	toRev, fromRev int64
+}
+
+// updateMessage writes the new document and state. For a recall, only the
+// update that changes the state reports unreadRecall, however many recalls
+// race.
+func updateMessage(ctx context.Context, tx *sql.Tx, app int64, lo, hi string, seq int64, doc []byte, state int) (updatedMessage, error) {
+	const update = `UPDATE c2c_messages SET doc = $5, state = $6
+		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4`
+	const returning = ` RETURNING to_user, from_user, unread, sender_sync, to_rev_sync_seq, from_rev_sync_seq`
+	u := updatedMessage{app: app, lo: lo, hi: hi, seq: seq}
+	scan := func(q string) error {
+		var unread bool
+		err := tx.QueryRowContext(ctx, q, app, lo, hi, seq, doc, state).
+			Scan(&u.to, &u.from, &unread, &u.senderSync, &u.toRev, &u.fromRev)
+		u.unreadRecall = unread && state == store.StateRecalled
+		return err
+	}
+	if state == store.StateRecalled {
+		err := scan(update + ` AND state <> $6` + returning)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return u, err
+		}
+	}
+	err := scan(update + returning)
+	u.unreadRecall = false
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, store.ErrNotFound
+	}
+	return u, err
+}
+
+// appendRevision appends a revision entry for the updated message to the
+// recipient's stream and, with SenderSync, the sender's, numbered by the
+// sync counters like appends (raised in sorted key order, so the streams
+// stay gapless); takes a recalled unread message out of the recipient's
+// count; and replaces the message's previous revision entries, which the
+// new ones supersede.
+func appendRevision(b *batchTx, u updatedMessage) error {
+	toKey := counterKey{u.app, counterSync, u.to}
+	fromKey := counterKey{u.app, counterSync, u.from}
+	demand := map[counterKey]int64{toKey: 1}
+	fromSynced := u.senderSync && u.from != u.to
+	if fromSynced {
+		demand[fromKey] = 1
+	}
+	end, err := bumpCounters(b, demand)
+	if err != nil {
+		return err
+	}
+	if u.unreadRecall {
+		if _, err := b.exec(`UPDATE conversations SET unread = unread - 1
+			WHERE sdkappid = $1 AND owner = $2 AND peer = $3 AND read_seq < $4 AND unread > 0`,
+			u.app, u.to, u.from, u.seq); err != nil {
+			return err
+		}
+	}
+	toRev, fromRev := end[toKey], end[fromKey] // fromRev 0 unless fromSynced
+	for _, old := range []struct {
+		user string
+		seq  int64
+	}{{u.to, u.toRev}, {u.from, u.fromRev}} {
+		if old.seq == 0 {
+			continue
+		}
+		if _, err := b.exec(`DELETE FROM user_sync WHERE sdkappid = $1 AND user_id = $2 AND sync_seq = $3`,
+			u.app, old.user, old.seq); err != nil {
+			return err
+		}
+	}
+	const insert = `INSERT INTO user_sync (sdkappid, user_id, sync_seq, peer, seq, revision)
+		VALUES ($1, $2, $3, $4, $5, TRUE)`
+	if _, err := b.exec(insert, u.app, u.to, toRev, u.from, u.seq); err != nil {
+		return err
+	}
+	if fromSynced {
+		if _, err := b.exec(insert, u.app, u.from, fromRev, u.to, u.seq); err != nil {
+			return err
+		}
+	}
+	_, err = b.exec(`UPDATE c2c_messages SET to_rev_sync_seq = $5, from_rev_sync_seq = $6
+		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4`,
+		u.app, u.lo, u.hi, u.seq, toRev, fromRev)
+	return err
+}
+
+// storedMessageKey locates a message.
 type storedMessageKey struct {
-	lo, hi           string
-	seq              int64
-	to, from         string
-	toSync, fromSync int64
+	lo, hi string
+	seq    int64
 }
 
 // DeleteC2CBefore deletes up to limit of the app's oldest messages with
-// Time < before, with their sync entries, in one short transaction, and
-// returns how many it deleted. Unread counts are not lowered: the
-// conversation's next MarkRead recomputes them.
+// Time < before, with their sync entries (revision entries included), in
+// one short transaction, and returns how many it deleted. Unread counts
+// are not lowered: the conversation's next MarkRead recomputes them.
 func (s *Store) DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int64, limit int) (int, error) {
 	var deleted int
 	op := fmt.Sprintf("delete up to %d messages of app %d before %d", limit, sdkAppID, before)
@@ -228,7 +317,7 @@ func (s *Store) DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int
 		if err != nil {
 			return err
 		}
-		for chunk := range slices.Chunk(keys, maxIDsPerStatement/4) {
+		for chunk := range slices.Chunk(keys, maxIDsPerStatement/8) { // up to 4 entries of 2 per key
 			n, err := deleteMessages(ctx, tx, s.dialect, appKey(sdkAppID), chunk)
 			if err != nil {
 				return err
@@ -242,8 +331,7 @@ func (s *Store) DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int
 
 func oldestMessages(ctx context.Context, tx *sql.Tx, app, before int64, limit int) ([]storedMessageKey, error) {
 	rows, err := tx.QueryContext(ctx,
-		`SELECT user_lo, user_hi, seq, to_user, from_user, to_sync_seq, from_sync_seq
-		 FROM c2c_messages WHERE sdkappid = $1 AND sent_at < $2
+		`SELECT user_lo, user_hi, seq FROM c2c_messages WHERE sdkappid = $1 AND sent_at < $2
 		 ORDER BY sent_at LIMIT $3`, app, before, limit)
 	if err != nil {
 		return nil, err
@@ -252,7 +340,7 @@ func oldestMessages(ctx context.Context, tx *sql.Tx, app, before int64, limit in
 	var keys []storedMessageKey
 	for rows.Next() {
 		var k storedMessageKey
-		if err := rows.Scan(&k.lo, &k.hi, &k.seq, &k.to, &k.from, &k.toSync, &k.fromSync); err != nil {
+		if err := rows.Scan(&k.lo, &k.hi, &k.seq); err != nil {
 			return nil, err
 		}
 		keys = append(keys, k)
@@ -260,29 +348,53 @@ func oldestMessages(ctx context.Context, tx *sql.Tx, app, before int64, limit in
 	return keys, rows.Err()
 }
 
-// deleteMessages deletes the messages' sync entries, then the messages, and
-// returns how many messages it deleted.
+// deleteMessages deletes the messages, then the sync entries the deleted
+// rows name (read as they are deleted, so a revision committed meanwhile
+// is not missed; messages before sync entries is the lock order of
+// UpdateC2C), and returns how many messages it deleted.
 func deleteMessages(ctx context.Context, tx *sql.Tx, d dialect, app int64, keys []storedMessageKey) (int, error) {
-	syncArgs := []any{app}
 	msgArgs := []any{app}
 	for _, k := range keys {
-		syncArgs = append(syncArgs, k.to, k.toSync)
-		if k.fromSync != 0 {
-			syncArgs = append(syncArgs, k.from, k.fromSync)
-		}
 		msgArgs = append(msgArgs, k.lo, k.hi, k.seq)
+	}
+	rows, err := tx.QueryContext(ctx,
+		`DELETE FROM c2c_messages WHERE sdkappid = $1 AND (user_lo, user_hi, seq) IN (VALUES `+
+			d.tuples(2, len(keys), "", "", "BIGINT")+`)
+		 RETURNING to_user, from_user, to_sync_seq, from_sync_seq, to_rev_sync_seq, from_rev_sync_seq`, msgArgs...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	syncArgs := []any{app}
+	n := 0
+	for rows.Next() {
+		var (
+			to, from                         string
+			toSync, fromSync, toRev, fromRev int64
+		)
+		if err := rows.Scan(&to, &from, &toSync, &fromSync, &toRev, &fromRev); err != nil {
+			return 0, err
+		}
+		n++
+		for _, e := range []struct {
+			user string
+			seq  int64
+		}{{to, toSync}, {from, fromSync}, {to, toRev}, {from, fromRev}} {
+			if e.seq != 0 {
+				syncArgs = append(syncArgs, e.user, e.seq)
+			}
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if len(syncArgs) == 1 {
+		return n, nil
 	}
 	if _, err := tx.ExecContext(ctx,
 		`DELETE FROM user_sync WHERE sdkappid = $1 AND (user_id, sync_seq) IN (VALUES `+
 			d.tuples(2, (len(syncArgs)-1)/2, "", "BIGINT")+`)`, syncArgs...); err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx,
-		`DELETE FROM c2c_messages WHERE sdkappid = $1 AND (user_lo, user_hi, seq) IN (VALUES `+
-			d.tuples(2, len(keys), "", "", "BIGINT")+`)`, msgArgs...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return n, nil
 }

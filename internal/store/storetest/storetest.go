@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Accounts", accountCases},
 		{"Profiles", profileCases},
 		{"Messages", messageCases},
+		{"Revisions", revisionCases},
 		{"Conversations", conversationCases},
 		{"AppendConcurrency", appendConcurrencyCases},
 		{"Isolation", isolationCases},
