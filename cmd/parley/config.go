@@ -24,6 +24,9 @@ type option struct {
 	set             func(c *app.Config, v string) error
 }
 
+// booleanOptions may be given as a bare --flag, meaning true.
+var booleanOptions = map[string]bool{"pprof": true}
+
 // options lists every server setting once; --help, docs/configuration.md
 // and the environment all follow this table.
 var options = []option{
@@ -56,14 +59,41 @@ var options = []option{
 		}
 		return nil
 	}},
+	{"pprof", "PARLEY_PPROF", "serve Go profiles under /debug/pprof/ on the main port (default false; keep the port private)", func(c *app.Config, v string) (err error) {
+		c.Pprof, err = strconv.ParseBool(v)
+		return err
+	}},
 }
+
+// boolOptionValue is the flag.Value of a boolean option: it keeps the raw
+// text (a bare --flag sets "true"), parsed later by option.set so that
+// flags, environment and file share one parser.
+type boolOptionValue struct{ text *string }
+
+func (v boolOptionValue) String() string {
+	if v.text == nil {
+		return ""
+	}
+	return *v.text
+}
+
+func (v boolOptionValue) Set(s string) error { *v.text = s; return nil }
+
+// IsBoolFlag lets the option be given as a bare --flag.
+func (v boolOptionValue) IsBoolFlag() bool { return true }
 
 // loadConfig builds the server's Config: defaults, then the config file
 // (--config or PARLEY_CONFIG), then the environment, then flags.
 func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (app.Config, error) {
 	values := map[string]*string{}
 	for _, o := range options {
-		values[o.flag] = fs.String(o.flag, "", fmt.Sprintf("%s [$%s]", o.help, o.env))
+		usage := fmt.Sprintf("%s [$%s]", o.help, o.env)
+		if booleanOptions[o.flag] {
+			values[o.flag] = new(string)
+			fs.Var(boolOptionValue{values[o.flag]}, o.flag, usage)
+			continue
+		}
+		values[o.flag] = fs.String(o.flag, "", usage)
 	}
 	configPath := fs.String("config", "", "JSON config file; its keys are documented in docs/configuration.md [$PARLEY_CONFIG]")
 	if err := fs.Parse(args); err != nil {

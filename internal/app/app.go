@@ -44,6 +44,8 @@ type App struct {
 	conversations *conversation.Service
 	handler       http.Handler
 	boot          Bootstrapped
+	// reg holds every Prometheus collector of this server (/metrics).
+	reg *prometheus.Registry
 }
 
 // Bootstrapped describes the app the server started with.
@@ -65,11 +67,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st, err := openStore(ctx, cfg, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, err := openStore(ctx, cfg, log, newStoreMetrics(reg).observeAppendBatch)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	a := &App{cfg: cfg, log: log, store: st, reg: reg}
 	a.build()
 	if err := a.bootstrap(ctx); err != nil {
 		st.Close()
@@ -78,7 +82,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, error) {
+// openStore opens the store cfg selects; onAppendBatch (nil for none)
+// observes its group commits.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, onAppendBatch func(int, time.Duration)) (*sqlstore.Store, error) {
 	url := cfg.Store
 	if !isPostgres(url) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -86,7 +92,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 		}
 		url = filepath.Join(cfg.DataDir, "parley.db")
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: url, SQLiteSynchronous: cfg.SQLiteSynchronous, Logger: log})
+	st, err := sqlstore.Open(ctx, sqlstore.Config{
+		URL: url, SQLiteSynchronous: cfg.SQLiteSynchronous, Logger: log, OnAppendBatch: onAppendBatch,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -104,8 +112,7 @@ func (a *App) build() {
 	})
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Bus: a.bus, Logger: a.log})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := a.reg
 	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
 	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
 	rest := restapi.New(restapi.Config{
@@ -127,6 +134,9 @@ func (a *App) build() {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	if a.cfg.Pprof {
+		mountPprof(mux)
+	}
 	a.handler = mux
 }
 
@@ -262,7 +272,7 @@ func OpenTenants(ctx context.Context, cfg Config) (*tenant.Service, io.Closer, e
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -33,6 +33,10 @@ type Config struct {
 	MaxBodyBytes int64 `json:"max_body_bytes"`
 	// ShutdownTimeout bounds a graceful shutdown. Default 10s.
 	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	// Pprof mounts the net/http/pprof profiles under /debug/pprof/ on the
+	// main port. Default off: profiles reveal internals and cost CPU, so
+	// turn it on only where the port is not public.
+	Pprof bool `json:"pprof"`
 	// Bootstrap pins the first app (PARLEY_SDKAPPID, PARLEY_SECRET_KEY, PARLEY_ADMIN).
 	BootstrapSDKAppID uint64   `json:"sdkappid"`
 	BootstrapKey      string   `json:"secret_key"`

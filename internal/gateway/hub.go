@@ -125,6 +125,7 @@ func (h *hub) deliver(sdkAppID uint64, userID string, ev bus.Event) {
 		return
 	}
 	var frame []byte
+	queued := 0
 	for _, s := range u.sessions {
 		if ev.OnlySession != "" && s.id != ev.OnlySession || s.id == ev.ExceptSession {
 			continue
@@ -132,7 +133,12 @@ func (h *hub) deliver(sdkAppID uint64, userID string, ev bus.Event) {
 		if frame == nil {
 			frame = EncodeEvent(ev.Name, ev.Data)
 		}
-		s.enqueue(frame)
+		if s.enqueue(frame) {
+			queued++
+		}
+	}
+	if queued > 0 {
+		h.gw.metrics.events.named(ev.Name).Add(float64(queued))
 	}
 }
 

@@ -40,22 +40,22 @@ type loginAnswer struct {
 func (s *Session) login(req request) {
 	var in loginRequest
 	if err := json.Unmarshal(req.Data, &in); err != nil {
-		s.refuse(req.ID, im.Errorf(im.CodeInvalidParameter, "login data must be {SDKAppID, UserID, UserSig, Platform, ProtocolVersion}: %v", err))
+		s.refuse(req, im.Errorf(im.CodeInvalidParameter, "login data must be {SDKAppID, UserID, UserSig, Platform, ProtocolVersion}: %v", err))
 		return
 	}
 	if !slices.Contains(platforms, in.Platform) {
-		s.refuse(req.ID, im.Errorf(im.CodeInvalidParameter, "Platform %q: want one of %v", in.Platform, platforms))
+		s.refuse(req, im.Errorf(im.CodeInvalidParameter, "Platform %q: want one of %v", in.Platform, platforms))
 		return
 	}
 	if in.ProtocolVersion < 1 {
-		s.refuse(req.ID, im.Errorf(im.CodeInvalidParameter, "ProtocolVersion must be 1 or higher"))
+		s.refuse(req, im.Errorf(im.CodeInvalidParameter, "ProtocolVersion must be 1 or higher"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.gw.ctx, s.gw.cfg.CommandTimeout)
 	defer cancel()
 	p, err := s.gw.auth.Authenticate(ctx, in.SDKAppID, in.UserID, in.UserSig)
 	if err != nil {
-		s.refuse(req.ID, s.publicError(req.ID, err))
+		s.refuse(req, s.publicError(req.ID, err))
 		return
 	}
 	now := s.gw.now()
@@ -75,10 +75,11 @@ func (s *Session) login(req request) {
 	// The answer is queued inside register, before any event of the user
 	// can be, so it is the first thing the client reads.
 	if err := s.gw.hub.register(s, func() { s.activate(encodeResponse(req.ID, 0, "", answer)) }); err != nil {
-		s.refuse(req.ID, s.publicError(req.ID, err))
+		s.refuse(req, s.publicError(req.ID, err))
 		return
 	}
 	s.gw.metrics.logins.Inc()
+	s.gw.metrics.command(CmdLogin, 0)
 	s.gw.log.Debug("gateway: login", "session", s.id, "sdkappid", s.sdkAppID, "user", s.userID, "platform", s.platform)
 	s.watchSig(p.SigExpiresAt, now)
 	if f := s.gw.cfg.OnLogin; f != nil {
@@ -87,9 +88,9 @@ func (s *Session) login(req request) {
 }
 
 // refuse answers a failed login and closes the session.
-func (s *Session) refuse(id uint64, e *im.Error) {
+func (s *Session) refuse(req request, e *im.Error) {
 	s.gw.metrics.loginFailures.Inc()
-	s.enqueue(errorResponse(id, e))
+	s.reject(req, e)
 	s.close(ReasonLoginFailed, false)
 }
 
@@ -111,7 +112,9 @@ func (s *Session) watchSig(expiresAt int64, now time.Time) {
 	d := time.Unix(expiresAt, 0).Sub(now)
 	t := time.AfterFunc(d, func() {
 		data, _ := json.Marshal(struct{ SigExpiresAt int64 }{expiresAt})
-		s.close(ReasonSigExpired, false, EncodeEvent(EventSigExpired, data))
+		if s.close(ReasonSigExpired, false, EncodeEvent(EventSigExpired, data)) {
+			s.gw.metrics.events.named(EventSigExpired).Inc()
+		}
 	})
 	s.mu.Lock()
 	if s.state == stateClosing {

@@ -153,6 +153,34 @@ func EncodeEvent(name string, data []byte) []byte {
 	return finishFrame(b, ws.OpText)
 }
 
+// eventName returns the name of an event frame made by EncodeEvent (it
+// aliases the frame), or unknownLabel when the frame is not one or its
+// name needed escaping.
+func eventName(frame []byte) []byte {
+	if len(frame) < 2 {
+		return unknownName
+	}
+	p := frame[2:]
+	switch frame[1] & 0x7F {
+	case 126:
+		p = frame[min(4, len(frame)):]
+	case 127:
+		p = frame[min(maxHeader, len(frame)):]
+	}
+	rest, ok := bytes.CutPrefix(p, []byte(`{"event":"`))
+	if !ok {
+		return unknownName
+	}
+	name, _, ok := bytes.Cut(rest, []byte(`"`))
+	if !ok || bytes.IndexByte(name, '\\') >= 0 {
+		return unknownName
+	}
+	return name
+}
+
+// unknownName is unknownLabel as bytes; it is immutable and shared.
+var unknownName = []byte(unknownLabel)
+
 // encodeResponse returns the response frame {"id","code","info","data"};
 // data is omitted when nil.
 func encodeResponse(id uint64, code int, info string, data []byte) []byte {

@@ -99,7 +99,7 @@ func (s *Session) handleFrame(op ws.OpCode, p []byte) bool {
 func (s *Session) handleText(p []byte) {
 	req, bad := decodeRequest(p)
 	if bad != nil {
-		s.enqueue(errorResponse(req.ID, bad))
+		s.reject(req, bad)
 		return
 	}
 	s.dispatch(req)
@@ -125,7 +125,7 @@ func apart(f func()) {
 func (s *Session) dispatch(req request) {
 	if s.stateIs(stateNew) {
 		if req.Cmd != CmdLogin {
-			s.enqueue(errorResponse(req.ID, im.Errorf(im.CodeIdentifierOrSig, "not logged in: the first command must be %s", CmdLogin)))
+			s.reject(req, im.Errorf(im.CodeIdentifierOrSig, "not logged in: the first command must be %s", CmdLogin))
 			return
 		}
 		s.login(req)
@@ -133,22 +133,22 @@ func (s *Session) dispatch(req request) {
 	}
 	switch req.Cmd {
 	case CmdLogin:
-		s.enqueue(errorResponse(req.ID, im.Errorf(im.CodeMalformedRequest, "already logged in")))
+		s.reject(req, im.Errorf(im.CodeMalformedRequest, "already logged in"))
 	case CmdPing:
-		s.respond(req.ID, pingAnswer{ServerTime: s.gw.now().UnixMilli()}, nil)
+		s.respond(req, pingAnswer{ServerTime: s.gw.now().UnixMilli()}, nil)
 	case CmdLogout:
-		s.enqueue(encodeResponse(req.ID, 0, "", []byte("{}")))
+		s.answer(req, 0, encodeResponse(req.ID, 0, "", []byte("{}")))
 		s.close(ReasonLogout, false)
 	default:
 		f, ok := s.gw.handlers[req.Cmd]
 		if !ok {
-			s.enqueue(errorResponse(req.ID, im.Errorf(im.CodeWrongResource, "unknown command %q", req.Cmd)))
+			s.reject(req, im.Errorf(im.CodeWrongResource, "unknown command %q", req.Cmd))
 			return
 		}
 		ctx, cancel := context.WithTimeout(s.gw.ctx, s.gw.cfg.CommandTimeout)
 		result, err := s.call(ctx, req, f)
 		cancel()
-		s.respond(req.ID, result, err)
+		s.respond(req, result, err)
 	}
 }
 
@@ -166,24 +166,36 @@ func (s *Session) call(ctx context.Context, req request, f CommandFunc) (result 
 	return f(ctx, s, req.Data)
 }
 
-// respond encodes a handler's outcome as the response to id: an *im.Error
-// (possibly wrapped) becomes its code and info, any other error a generic
-// 70500 that is logged with its details.
-func (s *Session) respond(id uint64, result any, err error) {
+// respond encodes a handler's outcome as the response to req: an
+// *im.Error (possibly wrapped) becomes its code and info, any other error
+// a generic 70500 that is logged with its details.
+func (s *Session) respond(req request, result any, err error) {
 	if err != nil {
-		s.enqueue(errorResponse(id, s.publicError(id, err)))
+		s.reject(req, s.publicError(req.ID, err))
 		return
 	}
 	data := []byte("{}")
 	if result != nil {
 		b, err := json.Marshal(result)
 		if err != nil {
-			s.respond(id, nil, fmt.Errorf("encode result: %w", err))
+			s.respond(req, nil, fmt.Errorf("encode result: %w", err))
 			return
 		}
 		data = b
 	}
-	s.enqueue(encodeResponse(id, 0, "", data))
+	s.answer(req, 0, encodeResponse(req.ID, 0, "", data))
+}
+
+// reject answers req with the error e.
+func (s *Session) reject(req request, e *im.Error) {
+	s.answer(req, e.Code, errorResponse(req.ID, e))
+}
+
+// answer queues the response frame to req, whose code is code, and counts
+// it in parley_ws_commands_total.
+func (s *Session) answer(req request, code int, frame []byte) {
+	s.gw.metrics.command(s.gw.commandLabel(req.Cmd), code)
+	s.enqueue(frame)
 }
 
 // publicError returns the *im.Error err carries, or logs err and returns

@@ -70,13 +70,17 @@ func (s *Session) Platform() string { return s.platform }
 // session is dropped. To send one event to many sessions, encode it once
 // with EncodeEvent and use SendFrame.
 func (s *Session) SendEvent(name string, data []byte) {
-	s.enqueue(EncodeEvent(name, data))
+	if s.enqueue(EncodeEvent(name, data)) {
+		s.gw.metrics.events.named(name).Inc()
+	}
 }
 
 // SendFrame queues a frame made by EncodeEvent, as SendEvent does. The
 // frame is shared, not copied: it must not be modified afterwards.
 func (s *Session) SendFrame(frame []byte) {
-	s.enqueue(frame)
+	if s.enqueue(frame) {
+		s.gw.metrics.events.inFrame(eventName(frame)).Inc()
+	}
 }
 
 // active reports whether the session is signed in and not closing.
@@ -93,18 +97,20 @@ func (s *Session) closing() bool {
 	return s.state == stateClosing
 }
 
-// enqueue adds a frame to the send queue without blocking.
-func (s *Session) enqueue(frame []byte) {
+// enqueue adds a frame to the send queue without blocking and reports
+// whether it was queued (not: the session is closing, or was just closed
+// as a slow consumer).
+func (s *Session) enqueue(frame []byte) bool {
 	s.mu.Lock()
 	switch {
 	case s.state == stateClosing:
 		s.mu.Unlock()
-		return
+		return false
 	case len(s.queue) >= s.gw.cfg.SendQueue:
 		s.mu.Unlock()
 		s.gw.metrics.slowConsumers.Inc()
 		s.kick(ReasonSlowConsumer, "", true)
-		return
+		return false
 	}
 	s.queue = append(s.queue, frame)
 	signal := len(s.queue) == 1
@@ -112,6 +118,7 @@ func (s *Session) enqueue(frame []byte) {
 	if signal {
 		s.signal()
 	}
+	return true
 }
 
 func (s *Session) signal() {
@@ -128,6 +135,7 @@ func (s *Session) kick(reason, platform string, dropPending bool) bool {
 		return false
 	}
 	s.gw.metrics.kicked.WithLabelValues(reason).Inc()
+	s.gw.metrics.events.named(EventKicked).Inc()
 	return true
 }
 

@@ -211,6 +211,7 @@ func (s *Store) appendTx(batch []*appendRequest) ([][]store.C2CAppended, error) 
 		op = fmt.Sprintf("append %d C2C messages to app %d", n, batch[0].sdkAppID)
 	}
 	var outs [][]store.C2CAppended
+	start := time.Now()
 	err := s.runTx(ctx, op, func(tx *sql.Tx) error {
 		if s.failAppend != nil {
 			var all []store.C2CAppend
@@ -230,5 +231,6 @@ func (s *Store) appendTx(batch []*appendRequest) ([][]store.C2CAppended, error) 
 	}
 	s.stats.batches.Add(1)
 	s.stats.messages.Add(int64(n))
+	s.onAppendBatch(n, time.Since(start))
 	return outs, nil
 }
