@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/parley-im/parley/internal/conversation"
 	"github.com/parley-im/parley/internal/im"
@@ -55,21 +54,8 @@ type messaging struct {
 }
 
 // decodeData decodes a command's data into v; absent data leaves v zero.
-// A value of the wrong JSON type is an *im.Error with code naming the
-// field.
-func decodeData(data json.RawMessage, v any, code int) error {
-	if len(data) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return im.Errorf(code, "field %s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
-		}
-		return im.Errorf(code, "data must be a JSON object: %v", err)
-	}
-	return nil
-}
+// See im.DecodeJSON for the codes.
+func decodeData(data json.RawMessage, v any, code int) error { return im.DecodeJSON(data, v, code) }
 
 // sendC2CRequest holds the addressing and body of send_c2c; the options
 // are read from the whole data by im.ParseSendOptions.
@@ -84,9 +70,7 @@ type sendC2CAnswer struct {
 	MsgKey  string `json:"MsgKey"`
 }
 
-// sendC2C sends a message from the session's user. ForbidCallbackControl
-// is an admin option: a client may not skip the app's webhooks, so it is
-// ignored here.
+// sendC2C sends a message from the session's user.
 func (h *messaging) sendC2C(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
 	var req sendC2CRequest
 	if err := decodeData(data, &req, im.CodeMsgJSONParse); err != nil {
@@ -100,7 +84,6 @@ func (h *messaging) sendC2C(ctx context.Context, s *Session, data json.RawMessag
 	if err != nil {
 		return nil, err
 	}
-	opts.ForbidCallbackControl = nil
 	var to string
 	if len(req.To) > 0 && string(req.To) != "null" && json.Unmarshal(req.To, &to) != nil {
 		return nil, im.Errorf(im.CodeMsgToAccount, "To_Account must be a string")

@@ -64,9 +64,14 @@ type SendResult struct {
 // Codes: 20003 the sender is not an account; 90003 no To; 90012 the
 // recipient is not an account; 20001 neither is; the body and option codes
 // of im.ParseMsgBody and im.ParseSendOptions; Permissions' and BeforeSend's
-// codes for user sends. A message to oneself is allowed: it is stored once,
+// codes for user sends. User sends ignore ForbidCallbackControl. A message to oneself is allowed: it is stored once,
 // never unread, and reaches the sender's other devices once.
 func (s *Service) SendC2C(ctx context.Context, req SendRequest) (SendResult, error) {
+	if !req.ByAdmin {
+		// ForbidCallbackControl is the app's option: a user may not skip
+		// the app's webhooks.
+		req.Options.ForbidCallbackControl = nil
+	}
 	if err := s.checkSend(ctx, &req); err != nil {
 		return SendResult{}, err
 	}

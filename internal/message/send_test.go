@@ -375,12 +375,13 @@ func TestHookPoints(t *testing.T) {
 	h := newHarness(t, b, func(c *message.Config) { c.BeforeSend, c.Pusher, c.AfterSend = k, k, k })
 	h.accounts(t, "alice", "bob")
 	ctx := context.Background()
+	byAdmin := false
 	send := func(random uint32, o func(*im.SendOptions)) (message.SendResult, error) {
 		op := opts(random)
 		if o != nil {
 			o(&op)
 		}
-		return h.svc.SendC2C(ctx, message.SendRequest{SDKAppID: h.app, From: "alice", To: "bob", Body: text("orig"), Options: op})
+		return h.svc.SendC2C(ctx, message.SendRequest{SDKAppID: h.app, From: "alice", To: "bob", Body: text("orig"), Options: op, ByAdmin: byAdmin})
 	}
 
 	// Rewrite: the stored and delivered body is the hook's.
@@ -413,16 +414,27 @@ func TestHookPoints(t *testing.T) {
 	k.verdict, k.reject = message.Deliver, im.Errorf(im.CodeC2CCallbackRejected, "no")
 	_, err = send(3, nil)
 	wantCode(t, "rejected", err, im.CodeC2CCallbackRejected)
-	// ForbidCallbackControl skips both webhooks; PushFlag 1 skips push.
-	calls = k.before
-	if _, err := send(4, func(o *im.SendOptions) {
+	forbid := func(o *im.SendOptions) {
 		o.ForbidCallbackControl = []string{im.ForbidBeforeSendMsgCallback, im.ForbidAfterSendMsgCallback}
 		o.OfflinePushInfo = &im.OfflinePushInfo{PushFlag: 1}
-	}); err != nil {
+	}
+	// A user may not skip the app's webhooks: ForbidCallbackControl is ignored.
+	k.reject = nil
+	calls, afters := k.before, len(k.after)
+	if _, err := send(4, forbid); err != nil {
 		t.Fatal(err)
 	}
-	if k.before != calls || len(k.after) != 1 || len(k.pushed) != 1 {
-		t.Errorf("forbidden callbacks or PushFlag 1 ignored: before %d->%d, after %d, pushed %d", calls, k.before, len(k.after), len(k.pushed))
+	if k.before != calls+1 || len(k.after) != afters+1 {
+		t.Errorf("a user's ForbidCallbackControl was honoured: before %d->%d, after %d->%d", calls, k.before, afters, len(k.after))
+	}
+	// An admin's ForbidCallbackControl skips both webhooks; PushFlag 1 skips push.
+	byAdmin = true
+	calls, afters, pushes := k.before, len(k.after), len(k.pushed)
+	if _, err := send(5, forbid); err != nil {
+		t.Fatal(err)
+	}
+	if k.before != calls || len(k.after) != afters || len(k.pushed) != pushes {
+		t.Errorf("forbidden callbacks or PushFlag 1 ignored: before %d->%d, after %d->%d, pushed %d->%d", calls, k.before, afters, len(k.after), pushes, len(k.pushed))
 	}
 }
 

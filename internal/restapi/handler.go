@@ -1,10 +1,7 @@
 package restapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 
 	"github.com/parley-im/parley/internal/im"
 )
@@ -23,25 +20,9 @@ type Call struct {
 // FAIL with its code, any other error into a generic internal error.
 type handlerFunc func(ctx context.Context, call Call, body []byte) (any, error)
 
-// decodeBody decodes a command's JSON body into v. Type mismatches and
-// unknown shapes become an *im.Error with the service's own bad-parameter
-// code, naming the offending field, so the caller learns what to fix.
-func decodeBody(body []byte, v any, code int) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		var imErr *im.Error
-		if errors.As(err, &imErr) { // a field's own decoder knows the precise code
-			return imErr
-		}
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return im.Errorf(code, "field %s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
-		}
-		return im.Errorf(code, "request body: %v", err)
-	}
-	return nil
-}
+// decodeBody decodes a command's JSON body into v; see im.DecodeJSON for
+// the codes.
+func decodeBody(body []byte, v any, code int) error { return im.DecodeJSON(body, v, code) }
 
 // either returns the first non-empty of the field's spellings; the reference
 // renamed several fields between versions and old clients still send the
