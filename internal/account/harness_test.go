@@ -43,6 +43,7 @@ type harness struct {
 	store    *sqlstore.Store
 	svc      *account.Service
 	settings *fakeSettings
+	sessions *fakeSessions
 	now      atomic.Int64 // Unix seconds
 }
 
@@ -66,11 +67,12 @@ func newHarness(t *testing.T, b backend) *harness {
 		t.Fatalf("open %s store: %v", b.name, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	h := &harness{store: st, settings: &fakeSettings{keys: map[uint64][]string{}}}
+	h := &harness{store: st, settings: &fakeSettings{keys: map[uint64][]string{}}, sessions: &fakeSessions{online: map[string][]string{}}}
 	h.now.Store(1_700_000_000)
 	h.svc = account.New(account.Config{
 		Store:    st,
 		Settings: h.settings,
+		Sessions: h.sessions,
 		Clock:    func() time.Time { return time.Unix(h.now.Load(), 0) },
 	})
 	return h

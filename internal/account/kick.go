@@ -13,8 +13,8 @@ import (
 // stops working (70052) and the user must sign in with a new one. Codes:
 // 70402 invalid UserID, 70107 the account does not exist.
 //
-// Kick only records the revocation; closing the user's live sessions is up
-// to the caller, which tells the gateway.
+// The revocation is stored first; then the user's live sessions are closed
+// through Sessions, so a session cannot sign in again with an old UserSig.
 func (s *Service) Kick(ctx context.Context, sdkAppID uint64, userID string) error {
 	if err := im.CheckUserID(userID); err != nil {
 		return badUserID(im.CodeInvalidParameter, userID, err)
@@ -27,6 +27,12 @@ func (s *Service) Kick(ctx context.Context, sdkAppID uint64, userID string) erro
 		return fmt.Errorf("account: kick %q of app %d: %w", userID, sdkAppID, err)
 	}
 	s.log.InfoContext(ctx, "sign-ins revoked", "sdkappid", sdkAppID, "user", userID)
+	if s.sessions == nil {
+		return nil
+	}
+	if err := s.sessions.Kick(ctx, sdkAppID, userID); err != nil {
+		return fmt.Errorf("account: kick %q of app %d: close sessions: %w", userID, sdkAppID, err)
+	}
 	return nil
 }
 

@@ -45,6 +45,10 @@ type Config struct {
 	// Settings tells which custom profile tags each app declares. Nil means
 	// no app declares any, so every Tag_Profile_Custom_ tag is unknown.
 	Settings AppSettings
+	// Sessions is the client door: Kick closes the kicked user's live
+	// sessions and OnlineStatus reads presence from it. Nil means no
+	// sessions (kick only revokes UserSigs; everyone is offline).
+	Sessions Sessions
 	// Clock stamps kicks. Nil means time.Now.
 	Clock Clock
 	// Logger receives diagnostics. Nil discards them.
@@ -56,6 +60,7 @@ type Config struct {
 type Service struct {
 	store    Store
 	settings AppSettings
+	sessions Sessions
 	now      Clock
 	log      *slog.Logger
 }
@@ -66,7 +71,7 @@ func New(cfg Config) *Service {
 	if cfg.Store == nil {
 		panic("account: Config.Store is nil")
 	}
-	s := &Service{store: cfg.Store, settings: cfg.Settings, now: cfg.Clock, log: cfg.Logger}
+	s := &Service{store: cfg.Store, settings: cfg.Settings, sessions: cfg.Sessions, now: cfg.Clock, log: cfg.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}

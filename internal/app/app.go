@@ -104,23 +104,22 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, onAppendBatch 
 // build wires the services and the HTTP routes.
 func (a *App) build() {
 	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log})
-	a.accounts = account.New(account.Config{Store: a.store, Settings: a.tenants, Logger: a.log})
 	a.bus = local.New()
+	reg := a.reg
+	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
+	a.accounts = account.New(account.Config{Store: a.store, Settings: a.tenants, Sessions: a.gateway, Logger: a.log})
 	a.messages = message.New(message.Config{
 		Store: a.store, Bus: a.bus, Settings: messageSettings{a.tenants},
 		Profiles: accountProfiles{a.accounts}, Logger: a.log,
 	})
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Bus: a.bus, Logger: a.log})
 
-	reg := a.reg
-	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
 	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
 	rest := restapi.New(restapi.Config{
 		Tenants:       a.tenants,
 		Accounts:      a.accounts,
 		Messages:      a.messages,
 		Conversations: a.conversations,
-		Sessions:      a.gateway,
 		Logger:        a.log,
 		Metrics:       restapi.NewMetrics(reg),
 		MaxBodyBytes:  a.cfg.MaxBodyBytes,

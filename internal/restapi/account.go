@@ -2,7 +2,6 @@ package restapi
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/im"
@@ -161,16 +160,5 @@ func (s *Server) kick(ctx context.Context, call Call, body []byte) (any, error) 
 	if err := decodeBody(body, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
-	userID := either(req.UserID, req.Identifier)
-	if err := s.accounts.Kick(ctx, call.SDKAppID, userID); err != nil {
-		return nil, err
-	}
-	// The UserSigs are revoked; now close the sessions signed in with them.
-	if s.sessions == nil {
-		return nil, nil
-	}
-	if err := s.sessions.Kick(ctx, call.SDKAppID, userID); err != nil {
-		return nil, fmt.Errorf("kick: close the sessions of %q: %w", userID, err)
-	}
-	return nil, nil
+	return nil, s.accounts.Kick(ctx, call.SDKAppID, either(req.UserID, req.Identifier))
 }

@@ -37,13 +37,9 @@ type Config struct {
 	// recentcontact commands and openim's read and unread commands.
 	Messages      *message.Service
 	Conversations *conversation.Service
-	// Sessions is the client door: kick closes a user's live sessions
-	// through it, and the online-status commands read it. Nil: no
-	// sessions (every user is offline; kick only revokes UserSigs).
-	Sessions Sessions
-	Logger   *slog.Logger
-	Metrics  *Metrics         // nil: not measured
-	Clock    func() time.Time // nil: time.Now
+	Logger        *slog.Logger
+	Metrics       *Metrics         // nil: not measured
+	Clock         func() time.Time // nil: time.Now
 	// MaxBodyBytes caps request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 }
@@ -54,7 +50,6 @@ type Server struct {
 	accounts      *account.Service
 	messages      *message.Service
 	conversations *conversation.Service
-	sessions      Sessions
 	log           *slog.Logger
 	metrics       *Metrics
 	limiter       *rateLimiter
@@ -69,7 +64,6 @@ func New(cfg Config) *Server {
 		accounts:      cfg.Accounts,
 		messages:      cfg.Messages,
 		conversations: cfg.Conversations,
-		sessions:      cfg.Sessions,
 		log:           cfg.Logger,
 		metrics:       cfg.Metrics,
 		maxBody:       cfg.MaxBodyBytes,

@@ -1,0 +1,101 @@
+package account_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/parley-im/parley/internal/account"
+	"github.com/parley-im/parley/internal/im"
+)
+
+// fakeSessions stands in for the gateway: who is online, and who was kicked.
+type fakeSessions struct {
+	mu     sync.Mutex
+	online map[string][]string // "app/user" -> platforms
+	kicked []string
+}
+
+func key(app uint64, user string) string { return fmt.Sprintf("%d/%s", app, user) }
+
+func (f *fakeSessions) Kick(_ context.Context, app uint64, user string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.kicked = append(f.kicked, key(app, user))
+	delete(f.online, key(app, user))
+	return nil
+}
+
+func (f *fakeSessions) Online(app uint64, users []string) map[string][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]string{}
+	for _, u := range users {
+		if p := f.online[key(app, u)]; len(p) > 0 {
+			out[u] = p
+		}
+	}
+	return out
+}
+
+func (f *fakeSessions) signIn(app uint64, user string, platforms ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.online[key(app, user)] = platforms
+}
+
+func TestOnlineStatus(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		app := h.newApp(t)
+		h.importUsers(t, app, "alice", "bob")
+		h.sessions.signIn(app, "alice", "iOS", "Web", "iOS")
+
+		found, failed, err := h.svc.OnlineStatus(ctx, app, []string{"alice", "bob", "nobody", "alice", "bad\x01id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []account.Presence{{UserID: "alice", Platforms: []string{"iOS", "Web"}}, {UserID: "bob", Platforms: []string{}}}
+		if !reflect.DeepEqual(found, want) {
+			t.Errorf("found %+v, want %+v", found, want)
+		}
+		if len(failed) != 2 || failed[0].UserID != "nobody" || failed[0].Code != im.CodeAccountNotFound || failed[1].Code != im.CodeInvalidParameter {
+			t.Errorf("failed %+v, want nobody 70107 and the invalid ID 70402", failed)
+		}
+
+		many := make([]string, account.MaxPresenceQuery+1)
+		for i := range many {
+			many[i] = fmt.Sprintf("u%d", i)
+		}
+		for name, c := range map[string]struct {
+			ids  []string
+			code int
+		}{"none": {nil, im.CodeInvalidParameter}, "501": {many, im.CodeBatchSize}} {
+			if _, _, err := h.svc.OnlineStatus(ctx, app, c.ids); err == nil {
+				t.Errorf("%s: no error", name)
+			} else if code, _ := im.CodeOf(err); code != c.code {
+				t.Errorf("%s: %v, want %d", name, err, c.code)
+			}
+		}
+	})
+}
+
+func TestKickClosesSessions(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		app := h.newApp(t)
+		h.importUsers(t, app, "carol")
+		h.sessions.signIn(app, "carol", "Android")
+		if err := h.svc.Kick(context.Background(), app, "carol"); err != nil {
+			t.Fatal(err)
+		}
+		h.sessions.mu.Lock()
+		defer h.sessions.mu.Unlock()
+		if !reflect.DeepEqual(h.sessions.kicked, []string{key(app, "carol")}) {
+			t.Errorf("sessions kicked: %v", h.sessions.kicked)
+		}
+	})
+}
