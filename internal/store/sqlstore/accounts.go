@@ -131,7 +131,7 @@ func (s *Store) GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []stri
 	ids := dedupe(userIDs)
 	found := make(map[string]store.Account, len(ids))
 	op := fmt.Sprintf("get %d accounts of app %d", len(userIDs), sdkAppID)
-	err := s.readQuery(ctx, op, func(db *sql.DB) error {
+	err := s.readQuery(ctx, op, func(db queryer) error {
 		for chunk := range slices.Chunk(ids, maxIDsPerStatement) {
 			if err := getAccounts(ctx, db, sdkAppID, chunk, found); err != nil {
 				return err
@@ -145,7 +145,7 @@ func (s *Store) GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []stri
 	return found, nil
 }
 
-func getAccounts(ctx context.Context, db *sql.DB, sdkAppID uint64, ids []string, found map[string]store.Account) error {
+func getAccounts(ctx context.Context, db queryer, sdkAppID uint64, ids []string, found map[string]store.Account) error {
 	rows, err := db.QueryContext(ctx,
 		`SELECT user_id, created_at, sigs_revoked_at FROM accounts
 		 WHERE sdkappid = $1 AND user_id IN (`+placeholders(2, len(ids))+`)`,

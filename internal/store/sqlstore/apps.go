@@ -26,7 +26,7 @@ func (s *Store) CreateApp(ctx context.Context, app store.App) error {
 // GetApp returns one app; store.ErrNotFound if missing.
 func (s *Store) GetApp(ctx context.Context, sdkAppID uint64) (store.App, error) {
 	var app store.App
-	err := s.readQuery(ctx, fmt.Sprintf("get app %d", sdkAppID), func(db *sql.DB) error {
+	err := s.readQuery(ctx, fmt.Sprintf("get app %d", sdkAppID), func(db queryer) error {
 		row := db.QueryRowContext(ctx,
 			`SELECT sdkappid, secret_key, config, created_at FROM apps WHERE sdkappid = $1`,
 			appKey(sdkAppID))
@@ -40,7 +40,7 @@ func (s *Store) GetApp(ctx context.Context, sdkAppID uint64) (store.App, error) 
 // ListApps returns every app ordered by SDKAppID.
 func (s *Store) ListApps(ctx context.Context) ([]store.App, error) {
 	apps := []store.App{}
-	err := s.readQuery(ctx, "list apps", func(db *sql.DB) error {
+	err := s.readQuery(ctx, "list apps", func(db queryer) error {
 		rows, err := db.QueryContext(ctx,
 			`SELECT sdkappid, secret_key, config, created_at FROM apps ORDER BY sdkappid`)
 		if err != nil {

@@ -102,7 +102,7 @@ func (s *Store) GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []stri
 	}
 	out := make(map[string][]store.ProfileItem, len(ids))
 	op := fmt.Sprintf("get profiles of %d accounts in app %d", len(userIDs), sdkAppID)
-	err := s.readQuery(ctx, op, func(db *sql.DB) error {
+	err := s.readQuery(ctx, op, func(db queryer) error {
 		for chunk := range slices.Chunk(ids, maxIDsPerStatement-maxTagFilter) {
 			if err := getProfiles(ctx, db, sdkAppID, chunk, tags, out); err != nil {
 				return err
@@ -124,7 +124,7 @@ func (s *Store) GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []stri
 // getProfiles reads the accounts of ids with their items (filtered by tags
 // unless empty) in one statement, so each account and its items come from
 // one snapshot.
-func getProfiles(ctx context.Context, db *sql.DB, sdkAppID uint64, ids, tags []string, out map[string][]store.ProfileItem) error {
+func getProfiles(ctx context.Context, db queryer, sdkAppID uint64, ids, tags []string, out map[string][]store.ProfileItem) error {
 	tagFilter := ""
 	if len(tags) > 0 {
 		tagFilter = ` AND p.tag IN (` + placeholders(2+len(ids), len(tags)) + `)`

@@ -73,6 +73,7 @@ type Store struct {
 	batcherDone chan struct{}
 	stats       batchStats
 	appendStmts *stmtCache // SQLite only; owned by the batcher
+	readStmts   *readStmts // SQLite only
 	// failAppend, when set (tests only), runs inside every append
 	// transaction with its messages; an error aborts the transaction.
 	failAppend func(msgs []store.C2CAppend) error
@@ -123,6 +124,9 @@ func (s *Store) connect(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.write, s.read, err = openSQLite(ctx, cfg.URL, synchronous)
+	if err == nil {
+		s.readStmts = newReadStmts(s.read)
+	}
 	return err
 }
 
@@ -152,6 +156,9 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.inflight.Wait()
 	s.stopBatcherAndWait()
+	if s.readStmts != nil {
+		s.readStmts.close()
+	}
 	if err := s.closePools(); err != nil {
 		return fmt.Errorf("sqlstore: close: %w", err)
 	}
@@ -207,14 +214,19 @@ func (s *Store) runTx(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 	return nil
 }
 
-// readQuery runs fn against the read pool. Reads that need one snapshot
-// across statements must use a single statement.
-func (s *Store) readQuery(ctx context.Context, op string, fn func(db *sql.DB) error) error {
+// readQuery runs fn against the read pool (on SQLite through prepared
+// statements, readstmts.go). Reads that need one snapshot across statements
+// must use a single statement.
+func (s *Store) readQuery(ctx context.Context, op string, fn func(db queryer) error) error {
 	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.inflight.Done()
-	if err := fn(s.read); err != nil {
+	var db queryer = s.read
+	if s.readStmts != nil {
+		db = s.readStmts
+	}
+	if err := fn(db); err != nil {
 		return s.fail(op, err)
 	}
 	return nil
