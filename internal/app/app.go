@@ -111,6 +111,7 @@ func (a *App) build() {
 	a.messages = message.New(message.Config{
 		Store: a.store, Bus: a.bus, Settings: messageSettings{a.tenants},
 		Profiles: accountProfiles{a.accounts}, Logger: a.log,
+		ObserveStage: newStageMetrics(reg).observeStage,
 	})
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Bus: a.bus, Logger: a.log})
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestPprofBehindOption(t *testing.T) {
 }
 
 // TestStoreCommitMetrics: a stored message shows in the group-commit
-// histograms on /metrics.
+// histograms and in the send pipeline's stage histogram on /metrics.
 func TestStoreCommitMetrics(t *testing.T) {
 	t.Parallel()
 	s := start(t, app.Config{})
@@ -61,4 +62,24 @@ func TestStoreCommitMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	for _, series := range []string{
+		`parley_message_stage_seconds_count{stage="validate"}`,
+		`parley_message_stage_seconds_count{stage="store"}`,
+	} {
+		if v, ok := sample(metrics, series); !ok || v < 1 {
+			t.Errorf("/metrics: %s = %v (present %v), want >= 1", series, v, ok)
+		}
+	}
+}
+
+// sample returns the value of series (name and labels as the text
+// exposition prints them) in a /metrics body.
+func sample(metrics, series string) (float64, bool) {
+	for line := range strings.Lines(metrics) {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
 }

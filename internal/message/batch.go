@@ -62,12 +62,10 @@ func (r BatchResult) Failed() []RecipientResult {
 // MaxBatchRecipients; 20003 the sender is not an account; the body and
 // option codes. Recipients that fail get their own code in Results; when
 // every recipient failed, the error is the first one's code and the result
-// is still returned.
+// is still returned. Stage says which stages it reports to
+// Config.ObserveStage.
 func (s *Service) BatchSendC2C(ctx context.Context, req BatchRequest) (BatchResult, error) {
-	if err := s.checkBatch(&req); err != nil {
-		return BatchResult{}, err
-	}
-	results, valid, err := s.screenRecipients(ctx, req.SDKAppID, req.From, req.To)
+	results, valid, err := s.validateBatch(ctx, &req)
 	if err != nil {
 		return BatchResult{}, err
 	}
@@ -85,6 +83,16 @@ func (s *Service) BatchSendC2C(ctx context.Context, req BatchRequest) (BatchResu
 		return out, im.Errorf(first.Code, "the message reached no recipient (first failure: %s)", first.To)
 	}
 	return out, nil
+}
+
+// validateBatch is a batch's validate stage: the request, then which
+// recipients are accounts (see screenRecipients).
+func (s *Service) validateBatch(ctx context.Context, req *BatchRequest) ([]RecipientResult, []int, error) {
+	defer s.observeSince(StageValidate, time.Now())
+	if err := s.checkBatch(req); err != nil {
+		return nil, nil, err
+	}
+	return s.screenRecipients(ctx, req.SDKAppID, req.From, req.To)
 }
 
 func (s *Service) checkBatch(req *BatchRequest) error {
@@ -152,21 +160,9 @@ func (s *Service) sendBatch(ctx context.Context, req BatchRequest, proto Message
 		}
 		return nil
 	}
-	appends := make([]store.C2CAppend, len(msgs))
-	now := time.UnixMilli(proto.Time)
-	for i := range msgs {
-		a, err := appendOf(&msgs[i], &req.Options, now)
-		if err != nil {
-			return err
-		}
-		appends[i] = a
-	}
-	res, err := s.store.AppendC2C(ctx, req.SDKAppID, appends)
+	res, err := s.appendBatch(ctx, req.SDKAppID, msgs, &req.Options)
 	if err != nil {
-		return fmt.Errorf("message: batch append of %d in app %d: %w", len(appends), req.SDKAppID, err)
-	}
-	if len(res) != len(msgs) {
-		return fmt.Errorf("message: batch append returned %d results for %d messages", len(res), len(msgs))
+		return err
 	}
 	dctx := context.WithoutCancel(ctx)
 	for i, idx := range valid {
@@ -181,4 +177,27 @@ func (s *Service) sendBatch(ctx context.Context, req BatchRequest, proto Message
 	// A retried batch is a duplicate: its key is the first attempt's.
 	out.MsgKey, out.MsgTime = im.FormatMsgKey(0, msgs[0].Random, msgs[0].TimeSeconds()), msgs[0].TimeSeconds()
 	return nil
+}
+
+// appendBatch stores msgs, which share one send time, in one atomic append
+// with dedup per recipient; it returns one result per message, in order.
+func (s *Service) appendBatch(ctx context.Context, sdkAppID uint64, msgs []Message, o *im.SendOptions) ([]store.C2CAppended, error) {
+	defer s.observeSince(StageStore, time.Now())
+	appends := make([]store.C2CAppend, len(msgs))
+	now := time.UnixMilli(msgs[0].Time)
+	for i := range msgs {
+		a, err := appendOf(&msgs[i], o, now)
+		if err != nil {
+			return nil, err
+		}
+		appends[i] = a
+	}
+	res, err := s.store.AppendC2C(ctx, sdkAppID, appends)
+	if err != nil {
+		return nil, fmt.Errorf("message: batch append of %d in app %d: %w", len(appends), sdkAppID, err)
+	}
+	if len(res) != len(msgs) {
+		return nil, fmt.Errorf("message: batch append returned %d results for %d messages", len(res), len(msgs))
+	}
+	return res, nil
 }

@@ -59,7 +59,8 @@ type SendResult struct {
 // acknowledge, deliver to the recipient's sessions and the sender's other
 // sessions, offline push, after-send webhook. It returns only after the
 // message is durable. Online-only messages are not deduplicated (nothing
-// is stored to compare with).
+// is stored to compare with). The duration of each stage that runs goes
+// to Config.ObserveStage.
 //
 // Codes: 20003 the sender is not an account; 90003 no To; 90012 the
 // recipient is not an account; 20001 neither is; the body and option codes
@@ -109,6 +110,7 @@ func (s *Service) beforeStore(ctx context.Context, req *SendRequest, m *Message,
 	if s.beforeSend == nil || req.Options.ForbidBeforeSendCallback() {
 		return SendResult{}, false, nil
 	}
+	defer s.observeSince(StageBeforeSend, time.Now())
 	if !m.OnlineOnly {
 		first, found, err := s.findRecent(ctx, req.SDKAppID, m, now)
 		if err != nil || found {
@@ -125,6 +127,7 @@ func (s *Service) beforeStore(ctx context.Context, req *SendRequest, m *Message,
 // checkSend validates a send request: participants, body, options,
 // accounts and, for users, Permissions.
 func (s *Service) checkSend(ctx context.Context, req *SendRequest) error {
+	defer s.observeSince(StageValidate, time.Now())
 	if err := checkParticipants(req.From, req.To); err != nil {
 		return err
 	}
@@ -260,6 +263,7 @@ func (s *Service) checkContent(body im.MsgBody, cloudCustomData string) error {
 // appendOne stores m with dedup and fills in what the store assigned (or,
 // for a duplicate, the first message's Seq and Time).
 func (s *Service) appendOne(ctx context.Context, sdkAppID uint64, m *Message, o *im.SendOptions, now time.Time) (store.C2CAppended, error) {
+	defer s.observeSince(StageStore, time.Now())
 	a, err := appendOf(m, o, now)
 	if err != nil {
 		return store.C2CAppended{}, err
@@ -294,6 +298,7 @@ func (s *Service) deliver(ctx context.Context, sdkAppID uint64, m *Message, reci
 	if s.bus == nil {
 		return
 	}
+	defer s.observeSince(StageDeliver, time.Now())
 	shared, err := m.AppendJSON(nil)
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "message: encode event", slog.Any("err", err))
@@ -315,6 +320,7 @@ func (s *Service) push(ctx context.Context, sdkAppID uint64, m Message) {
 	if s.pusher == nil || (m.PushInfo != nil && m.PushInfo.PushFlag == 1) {
 		return
 	}
+	defer s.observeSince(StagePush, time.Now())
 	s.pusher.PushC2C(ctx, sdkAppID, m)
 }
 
@@ -323,6 +329,7 @@ func (s *Service) afterSent(ctx context.Context, sdkAppID uint64, o *im.SendOpti
 	if s.afterSend == nil || o.ForbidAfterSendCallback() {
 		return
 	}
+	defer s.observeSince(StageAfterSend, time.Now())
 	s.afterSend.AfterSendC2C(ctx, sdkAppID, m)
 }
 
