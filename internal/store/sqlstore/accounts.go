@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/parley-im/parley/internal/store"
@@ -29,6 +30,7 @@ func (s *Store) ImportAccounts(ctx context.Context, sdkAppID uint64, accounts []
 	// A fixed row order makes concurrent imports lock rows in the same
 	// order on PostgreSQL, so they cannot deadlock.
 	slices.Sort(ids)
+	defer s.forgetAccounts(sdkAppID, ids)
 	items = lastWins(items)
 	now := millis(s.now())
 
@@ -79,6 +81,7 @@ func insertAccounts(ctx context.Context, tx *sql.Tx, sdkAppID uint64, now int64,
 func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) ([]bool, error) {
 	ids := dedupe(userIDs)
 	slices.Sort(ids)
+	defer s.forgetAccounts(sdkAppID, ids)
 	var deleted map[string]bool
 	op := fmt.Sprintf("delete %d accounts of app %d", len(userIDs), sdkAppID)
 	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
@@ -130,10 +133,21 @@ func deleteAccounts(ctx context.Context, tx *sql.Tx, sdkAppID uint64, ids []stri
 func (s *Store) GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]store.Account, error) {
 	ids := dedupe(userIDs)
 	found := make(map[string]store.Account, len(ids))
+	missing, gen := ids, uint64(0)
+	if c := s.accountCache; c != nil {
+		gen = c.generation()
+		if missing = c.accounts(sdkAppID, ids, found); len(missing) == 0 {
+			if err := s.open(); err != nil {
+				return nil, err
+			}
+			return found, nil
+		}
+	}
+	read := make(map[string]store.Account, len(missing))
 	op := fmt.Sprintf("get %d accounts of app %d", len(userIDs), sdkAppID)
 	err := s.readQuery(ctx, op, func(db queryer) error {
-		for chunk := range slices.Chunk(ids, maxIDsPerStatement) {
-			if err := getAccounts(ctx, db, sdkAppID, chunk, found); err != nil {
+		for chunk := range slices.Chunk(missing, maxIDsPerStatement) {
+			if err := getAccounts(ctx, db, sdkAppID, chunk, read); err != nil {
 				return err
 			}
 		}
@@ -142,7 +156,19 @@ func (s *Store) GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []stri
 	if err != nil {
 		return nil, err
 	}
+	if c := s.accountCache; c != nil {
+		c.fillAccounts(gen, sdkAppID, read)
+	}
+	maps.Copy(found, read)
 	return found, nil
+}
+
+// forgetAccounts drops the accounts from the account cache; every write of
+// accounts or profile items calls it once its transaction is over.
+func (s *Store) forgetAccounts(sdkAppID uint64, ids []string) {
+	if s.accountCache != nil {
+		s.accountCache.invalidate(sdkAppID, ids)
+	}
 }
 
 func getAccounts(ctx context.Context, db queryer, sdkAppID uint64, ids []string, found map[string]store.Account) error {
@@ -172,6 +198,7 @@ func getAccounts(ctx context.Context, db queryer, sdkAppID uint64, ids []string,
 // earlier at leaves it unchanged. store.ErrNotFound if the account does not
 // exist.
 func (s *Store) RevokeSignIns(ctx context.Context, sdkAppID uint64, userID string, at int64) error {
+	defer s.forgetAccounts(sdkAppID, []string{userID})
 	op := fmt.Sprintf("revoke sign-ins of %q in app %d", userID, sdkAppID)
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,

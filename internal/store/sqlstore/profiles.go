@@ -68,6 +68,7 @@ func (s *Store) SetProfile(ctx context.Context, sdkAppID uint64, userID string, 
 		rows[i] = profileRow{userID: userID, tag: it.Tag, value: it.Value}
 	}
 	rows = lastWins(rows)
+	defer s.forgetAccounts(sdkAppID, []string{userID})
 	op := fmt.Sprintf("set profile of %q in app %d", userID, sdkAppID)
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
 		var one int
@@ -90,6 +91,9 @@ const maxTagFilter = 100
 // bytewise. Missing accounts are absent; existing accounts without matching
 // items map to an empty, non-nil slice.
 func (s *Store) GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []string, tags []string) (map[string][]store.ProfileItem, error) {
+	if s.accountCache != nil {
+		return s.cachedProfiles(ctx, sdkAppID, userIDs, tags)
+	}
 	ids := dedupe(userIDs)
 	tags = dedupe(tags)
 	var goFilter map[string]bool
@@ -117,6 +121,51 @@ func (s *Store) GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []stri
 		for id, items := range out {
 			out[id] = slices.DeleteFunc(items, func(it store.ProfileItem) bool { return !goFilter[it.Tag] })
 		}
+	}
+	return out, nil
+}
+
+// cachedProfiles is GetProfiles through the account cache: profiles not
+// cached are read whole (every tag), cached if their accounts are, and
+// filtered by tags.
+func (s *Store) cachedProfiles(ctx context.Context, sdkAppID uint64, userIDs []string, tags []string) (map[string][]store.ProfileItem, error) {
+	ids := dedupe(userIDs)
+	var want map[string]bool
+	if len(tags) > 0 {
+		want = make(map[string]bool, len(tags))
+		for _, t := range tags {
+			want[t] = true
+		}
+	}
+	c := s.accountCache
+	gen := c.generation()
+	out := make(map[string][]store.ProfileItem, len(ids))
+	missing := c.profiles(sdkAppID, ids, want, out)
+	if len(missing) == 0 {
+		if err := s.open(); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	read := make(map[string][]store.ProfileItem, len(missing))
+	op := fmt.Sprintf("get profiles of %d accounts in app %d", len(userIDs), sdkAppID)
+	err := s.readQuery(ctx, op, func(db queryer) error {
+		for chunk := range slices.Chunk(missing, maxIDsPerStatement) {
+			if err := getProfiles(ctx, db, sdkAppID, chunk, nil, read); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.beforeFill != nil {
+		s.beforeFill()
+	}
+	c.fillProfiles(gen, sdkAppID, read)
+	for id, items := range read {
+		out[id] = filterItems(items, want)
 	}
 	return out, nil
 }

@@ -74,6 +74,12 @@ type Store struct {
 	stats       batchStats
 	appendStmts *stmtCache // SQLite only; owned by the batcher
 	readStmts   *readStmts // SQLite only
+	// accountCache holds accounts and profiles (SQLite only,
+	// accountcache.go).
+	accountCache *accountCache
+	// beforeFill, when set (tests only), runs between a cache miss's
+	// database read and the cache fill.
+	beforeFill func()
 	// failAppend, when set (tests only), runs inside every append
 	// transaction with its messages; an error aborts the transaction.
 	failAppend func(msgs []store.C2CAppend) error
@@ -126,6 +132,7 @@ func (s *Store) connect(ctx context.Context, cfg Config) error {
 	s.write, s.read, err = openSQLite(ctx, cfg.URL, synchronous)
 	if err == nil {
 		s.readStmts = newReadStmts(s.read)
+		s.accountCache = newAccountCache()
 	}
 	return err
 }
@@ -171,6 +178,17 @@ func (s *Store) closePools() error {
 		err = errors.Join(err, s.read.Close())
 	}
 	return err
+}
+
+// open reports store.ErrClosed after Close: calls answered from memory
+// still fail like the others once the store is closed.
+func (s *Store) open() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	return nil
 }
 
 // enter registers a call so that Close waits for it; the caller must call
