@@ -268,6 +268,8 @@ func TestSQLitePragmas(t *testing.T) {
 			checkPragma(t, s.write, "query_only", 0)
 			checkPragma(t, s.write, "temp_store", 2) // MEMORY
 			checkPragma(t, s.write, "cache_size", -65536)
+			checkPragma(t, s.write, "wal_autocheckpoint", sqliteCheckpointPages)
+			checkPragma(t, s.write, "journal_size_limit", sqliteCheckpointPages*4096)
 			checkPragma(t, s.read, "query_only", 1)
 			checkPragma(t, s.read, "busy_timeout", sqliteBusyTimeoutMillis)
 			var mode string
