@@ -31,9 +31,14 @@ type accountCache struct {
 	m   map[accountKey]*cachedAccount
 }
 
-// maxCachedAccounts bounds the cache: about 100-300 bytes an account with
-// a short profile, so a few tens of MB at most.
-const maxCachedAccounts = 100_000
+// maxCachedAccounts and maxCachedProfileBytes bound the cache: an account
+// takes about 150 bytes, plus its profile if that is at most
+// maxCachedProfileBytes (tags and values), so about 100 MB at worst; larger
+// profiles (many or long custom tags) are read from the database each time.
+const (
+	maxCachedAccounts     = 100_000
+	maxCachedProfileBytes = 1024
+)
 
 type accountKey struct {
 	app  uint64
@@ -115,10 +120,19 @@ func (c *accountCache) fillProfiles(gen, app uint64, profiles map[string][]store
 		return
 	}
 	for id, items := range profiles {
-		if e, ok := c.m[accountKey{app, id}]; ok {
+		if e, ok := c.m[accountKey{app, id}]; ok && profileBytes(items) <= maxCachedProfileBytes {
 			e.profile = slices.Clone(orEmptyItems(items))
 		}
 	}
+}
+
+// profileBytes is the size of a profile's tags and values.
+func profileBytes(items []store.ProfileItem) int {
+	n := 0
+	for _, it := range items {
+		n += len(it.Tag) + len(it.Value)
+	}
+	return n
 }
 
 // add stores e under k, making room if needed; the caller holds mu.

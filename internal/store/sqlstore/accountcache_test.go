@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -166,5 +167,37 @@ func TestAccountCacheReadBeforeWrite(t *testing.T) {
 	}
 	if len(p["a"]) != 1 || string(p["a"][0].Value) != `"new"` {
 		t.Errorf("profile = %v, want the nick written last", p["a"])
+	}
+}
+
+// TestAccountCacheSkipsLargeProfiles: a profile over maxCachedProfileBytes
+// is read from the database each time (and still right after a write).
+func TestAccountCacheSkipsLargeProfiles(t *testing.T) {
+	s := openTest(t, Config{URL: filepath.Join(t.TempDir(), "a.db")})
+	ctx := t.Context()
+	const app = 1400000001
+	big := func(v string) []store.ProfileItem {
+		return []store.ProfileItem{
+			{Tag: "Tag_Profile_IM_Nick", Value: []byte(`"` + v + `"`)},
+			{Tag: "Tag_Profile_Custom_Big", Value: []byte(`"` + strings.Repeat("x", maxCachedProfileBytes) + `"`)},
+		}
+	}
+	if _, err := s.ImportAccounts(ctx, app, []store.NewAccount{{UserID: "a", Profile: big("one")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAccounts(ctx, app, []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		p, err := s.GetProfiles(ctx, app, []string{"a"}, []string{"Tag_Profile_IM_Nick"})
+		if err != nil || len(p["a"]) != 1 || string(p["a"][0].Value) != `"one"` {
+			t.Fatalf("GetProfiles = %v, %v; want the nick", p, err)
+		}
+	}
+	s.accountCache.mu.Lock()
+	e := s.accountCache.m[accountKey{app, "a"}]
+	s.accountCache.mu.Unlock()
+	if e == nil || e.profile != nil {
+		t.Errorf("cache entry = %+v, want the account without its large profile", e)
 	}
 }
