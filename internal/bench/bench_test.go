@@ -165,6 +165,18 @@ func TestC2CClosedLoop(t *testing.T) {
 	if n := rep.Latency["send_to_deliver"].Count; n != 1000 {
 		t.Errorf("%d delivery latencies, want 1000", n)
 	}
+	// The server's pipeline, read from /metrics around the sending phase.
+	for _, k := range []string{"stage_validate_ms", "stage_store_ms", "stage_deliver_ms", "commit_ms", "commit_busy"} {
+		if _, ok := rep.Server[k]; !ok {
+			t.Errorf("report lacks server %s: %v", k, rep.Server)
+		}
+	}
+	if n := rep.Server["commit_messages"]; n < 1 {
+		t.Errorf("commit_messages %v, want >= 1", n)
+	}
+	if _, ok := rep.Server["stage_push_ms"]; ok {
+		t.Errorf("report has stage_push_ms, but the test server pushes nothing: %v", rep.Server)
+	}
 }
 
 func TestC2COpenLoop(t *testing.T) {

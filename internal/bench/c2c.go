@@ -148,6 +148,7 @@ func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
 		r.fail("%d connections ended by the server during the run (see errors)", n)
 	}
 	r.addServerCPU(before, after, selfBefore, selfAfter, r.Elapsed, r.Counts["delivered"], "msgs")
+	r.addPipeline(before, after, r.Elapsed)
 	return r, nil
 }
 

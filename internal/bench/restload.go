@@ -125,6 +125,7 @@ func (s *restScenario) Run(ctx context.Context, env *Env) (Report, error) {
 	r.Latency["request_service"] = run.service.Summary()
 	r.addErrors(&run.errors)
 	r.addServerCPU(before, after, selfBefore, selfCPU(), r.Elapsed, run.ok.Load(), "requests")
+	r.addPipeline(before, after, r.Elapsed)
 	if n := r.Counts["failed"]; n > 0 {
 		r.fail("%d of %d requests failed", n, run.sent.Load())
 	}

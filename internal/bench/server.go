@@ -19,6 +19,9 @@ type serverSample struct {
 	Goroutines  float64
 	Connections float64 // open WebSocket connections (gateway gauge)
 	RSSSource   string  // "/proc/<pid>/status" or "/metrics"
+	// Metrics is the whole /metrics reading (nil when it failed), for the
+	// pipeline figures (addPipeline).
+	Metrics map[string]float64
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat CPU times; Linux
@@ -38,6 +41,7 @@ func (e *Env) sampleServer(ctx context.Context) (serverSample, error) {
 		return -1
 	}
 	if merr == nil {
+		s.Metrics = m
 		s.RSS, s.CPU = get("process_resident_memory_bytes"), get("process_cpu_seconds_total")
 		s.HeapInuse, s.Goroutines = get("go_memstats_heap_inuse_bytes"), get("go_goroutines")
 		s.Connections = get("parley_gateway_connections")
@@ -129,3 +133,30 @@ func (r *Report) addServerCPU(before, after serverSample, selfBefore, selfAfter,
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// pipelineStages are the stage label values of parley_message_stage_seconds.
+var pipelineStages = []string{"validate", "before_send", "store", "deliver", "push", "after_send"}
+
+// addPipeline reports, from two /metrics readings elapsed seconds apart,
+// where the server's sends spent their time: the mean of each stage that
+// ran (stage_<name>_ms), and the store's group commits: messages per
+// commit, mean commit time and the share of the phase spent committing
+// (commit_busy; near 1 means the one writer is the bottleneck).
+func (r *Report) addPipeline(before, after serverSample, elapsed float64) {
+	if before.Metrics == nil || after.Metrics == nil || elapsed <= 0 {
+		return
+	}
+	delta := func(name string) float64 { return after.Metrics[name] - before.Metrics[name] }
+	for _, st := range pipelineStages {
+		series := `parley_message_stage_seconds_%s{stage="` + st + `"}`
+		if n := delta(fmt.Sprintf(series, "count")); n > 0 {
+			r.Server["stage_"+st+"_ms"] = round2(1000 * delta(fmt.Sprintf(series, "sum")) / n)
+		}
+	}
+	if commits := delta("parley_store_append_batch_messages_count"); commits > 0 {
+		r.Server["commit_messages"] = round2(delta("parley_store_append_batch_messages_sum") / commits)
+		busy := delta("parley_store_append_batch_seconds_sum")
+		r.Server["commit_ms"] = round2(1000 * busy / commits)
+		r.Server["commit_busy"] = round2(busy / elapsed)
+	}
+}
