@@ -108,5 +108,7 @@ type Profiles interface {
 	// items whose tag is in tags (all tags when tags is empty), ordered by
 	// tag. Accounts that do not exist are absent from the map; existing
 	// accounts with no matching items map to an empty (non-nil) slice.
+	// The slices are the caller's; the Value bytes may be shared with the
+	// store's cache and must not be modified.
 	GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []string, tags []string) (map[string][]ProfileItem, error)
 }

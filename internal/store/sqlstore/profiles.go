@@ -98,11 +98,7 @@ func (s *Store) GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []stri
 	tags = dedupe(tags)
 	var goFilter map[string]bool
 	if len(tags) > maxTagFilter {
-		goFilter = make(map[string]bool, len(tags))
-		for _, t := range tags {
-			goFilter[t] = true
-		}
-		tags = nil
+		goFilter, tags = tagSet(tags), nil
 	}
 	out := make(map[string][]store.ProfileItem, len(ids))
 	op := fmt.Sprintf("get profiles of %d accounts in app %d", len(userIDs), sdkAppID)
@@ -130,13 +126,7 @@ func (s *Store) GetProfiles(ctx context.Context, sdkAppID uint64, userIDs []stri
 // filtered by tags.
 func (s *Store) cachedProfiles(ctx context.Context, sdkAppID uint64, userIDs []string, tags []string) (map[string][]store.ProfileItem, error) {
 	ids := dedupe(userIDs)
-	var want map[string]bool
-	if len(tags) > 0 {
-		want = make(map[string]bool, len(tags))
-		for _, t := range tags {
-			want[t] = true
-		}
-	}
+	want := tagSet(tags)
 	c := s.accountCache
 	gen := c.generation()
 	out := make(map[string][]store.ProfileItem, len(ids))
@@ -168,6 +158,18 @@ func (s *Store) cachedProfiles(ctx context.Context, sdkAppID uint64, userIDs []s
 		out[id] = filterItems(items, want)
 	}
 	return out, nil
+}
+
+// tagSet returns tags as a set, or nil (every tag) when tags is empty.
+func tagSet(tags []string) map[string]bool {
+	if len(tags) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		set[t] = true
+	}
+	return set
 }
 
 // getProfiles reads the accounts of ids with their items (filtered by tags
