@@ -40,9 +40,12 @@ var options = []option{
 		c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64)
 		return err
 	}},
-	{"shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long a graceful shutdown may take (default 10s)", func(c *app.Config, v string) error {
-		d, err := time.ParseDuration(v)
-		c.ShutdownTimeout = app.Duration(d)
+	{"shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", "how long a graceful shutdown may take (default 10s)", durationOption(func(c *app.Config) *app.Duration { return &c.ShutdownTimeout })},
+	{"read-timeout", "PARLEY_READ_TIMEOUT", "longest time to read one HTTP request, body included (default 30s)", durationOption(func(c *app.Config) *app.Duration { return &c.ReadTimeout })},
+	{"write-timeout", "PARLEY_WRITE_TIMEOUT", "longest time to write one HTTP response (default 30s; not WebSocket traffic)", durationOption(func(c *app.Config) *app.Duration { return &c.WriteTimeout })},
+	{"idle-timeout", "PARLEY_IDLE_TIMEOUT", "close a keep-alive HTTP connection idle this long (default 60s)", durationOption(func(c *app.Config) *app.Duration { return &c.IdleTimeout })},
+	{"auth-failure-rate", "PARLEY_AUTH_FAILURE_RATE", "REST calls failing authentication allowed per second per client address before 60007 (default 10; negative: no limit)", func(c *app.Config, v string) (err error) {
+		c.AuthFailureRate, err = strconv.ParseFloat(v, 64)
 		return err
 	}},
 	{"sdkappid", "PARLEY_SDKAPPID", "pin the bootstrap app's SDKAppID (created if missing)", func(c *app.Config, v string) (err error) {
@@ -63,6 +66,15 @@ var options = []option{
 		c.Pprof, err = strconv.ParseBool(v)
 		return err
 	}},
+}
+
+// durationOption sets the duration field of Config that field returns.
+func durationOption(field func(c *app.Config) *app.Duration) func(c *app.Config, v string) error {
+	return func(c *app.Config, v string) error {
+		d, err := time.ParseDuration(v)
+		*field(c) = app.Duration(d)
+		return err
+	}
 }
 
 // boolOptionValue is the flag.Value of a boolean option: it keeps the raw

@@ -46,6 +46,8 @@ type App struct {
 	boot          Bootstrapped
 	// reg holds every Prometheus collector of this server (/metrics).
 	reg *prometheus.Registry
+	// lock is this process's hold on the data directory.
+	lock *dirLock
 }
 
 // Bootstrapped describes the app the server started with.
@@ -67,16 +69,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st, err := openStore(ctx, cfg, log, newStoreMetrics(reg).observeAppendBatch)
 	if err != nil {
+		lock.release()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st, reg: reg}
+	a := &App{cfg: cfg, log: log, store: st, reg: reg, lock: lock}
 	a.build()
 	if err := a.bootstrap(ctx); err != nil {
 		st.Close()
+		lock.release()
 		return nil, err
 	}
 	return a, nil
@@ -122,8 +130,9 @@ func (a *App) build() {
 		Messages:      a.messages,
 		Conversations: a.conversations,
 		Logger:        a.log,
-		Metrics:       restapi.NewMetrics(reg),
-		MaxBodyBytes:  a.cfg.MaxBodyBytes,
+		Metrics:         restapi.NewMetrics(reg),
+		MaxBodyBytes:    a.cfg.MaxBodyBytes,
+		AuthFailureRate: a.cfg.AuthFailureRate,
 	})
 
 	mux := http.NewServeMux()
@@ -140,15 +149,55 @@ func (a *App) build() {
 	a.handler = mux
 }
 
+// ready answers /readyz: 200 while the store answers, its writes are not
+// failing and (on SQLite) the data directory's disk has room; 503 with the
+// reason otherwise, so a balancer stops sending traffic to a node that
+// cannot store it.
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := a.store.Ping(ctx); err != nil {
-		a.log.WarnContext(ctx, "readiness: store unreachable", "err", err)
-		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+	if err := a.readiness(ctx); err != nil {
+		a.log.WarnContext(ctx, "readiness: not ready", "err", err)
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// minFreeDiskBytes: below this much free space on the data directory's
+// disk a SQLite node reports itself unready, before writes start failing.
+const minFreeDiskBytes = 64 << 20
+
+func (a *App) readiness(ctx context.Context) error {
+	dir := a.cfg.DataDir
+	if isPostgres(a.cfg.Store) {
+		dir = "" // the database's disk is the database server's business
+	}
+	return checkReady(ctx, a.store, dir, freeDiskBytes)
+}
+
+// storeHealth is what readiness asks of the store.
+type storeHealth interface {
+	Ping(ctx context.Context) error
+	CheckWrites(ctx context.Context) error
+}
+
+// checkReady is readiness for a store and, unless dir is "", the data
+// directory whose free space freeBytes measures.
+func checkReady(ctx context.Context, st storeHealth, dir string, freeBytes func(string) (uint64, error)) error {
+	if err := st.Ping(ctx); err != nil {
+		return fmt.Errorf("store unreachable: %w", err)
+	}
+	if err := st.CheckWrites(ctx); err != nil {
+		return err
+	}
+	if dir == "" {
+		return nil
+	}
+	if free, err := freeBytes(dir); err == nil && free < minFreeDiskBytes {
+		return fmt.Errorf("data directory %s has %d bytes free, want at least %d", dir, free, minFreeDiskBytes)
+	}
+	return nil
 }
 
 // bootstrap makes sure an app exists and, when it was created now, writes
@@ -205,7 +254,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, time.Duration(a.cfg.ReadTimeout)),
+		ReadTimeout:       time.Duration(a.cfg.ReadTimeout),
+		WriteTimeout:      time.Duration(a.cfg.WriteTimeout),
+		IdleTimeout:       time.Duration(a.cfg.IdleTimeout),
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	// Shutdown does not cover hijacked (WebSocket) connections: close the
@@ -259,6 +311,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // when not serving.
 func (a *App) Close() error {
 	_ = a.bus.Close() // the in-process bus cannot fail to close
+	defer a.lock.release()
 	if err := a.store.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

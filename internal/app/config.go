@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/restapi"
 	"github.com/parley-im/parley/internal/tenant"
 )
 
@@ -33,6 +34,22 @@ type Config struct {
 	MaxBodyBytes int64 `json:"max_body_bytes"`
 	// ShutdownTimeout bounds a graceful shutdown. Default 10s.
 	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	// ReadTimeout bounds reading one HTTP request, headers and body; a
+	// client that sends slower is disconnected. WebSocket connections set
+	// their own deadlines once upgraded. Default 30s.
+	ReadTimeout Duration `json:"read_timeout"`
+	// WriteTimeout bounds writing one HTTP response (not WebSocket
+	// traffic). Default 30s.
+	WriteTimeout Duration `json:"write_timeout"`
+	// IdleTimeout closes a keep-alive HTTP connection that waits this long
+	// for its next request. Default 60s.
+	IdleTimeout Duration `json:"idle_timeout"`
+	// AuthFailureRate is how many REST calls failing authentication one
+	// client address may make per second (bursts of five seconds' worth);
+	// past it the address is answered 60007 without its calls being
+	// checked. Default 10; negative turns the limit off (e.g. behind a
+	// proxy that is the only client address).
+	AuthFailureRate float64 `json:"auth_failure_rate"`
 	// Pprof mounts the net/http/pprof profiles under /debug/pprof/ on the
 	// main port. Default off: profiles reveal internals and cost CPU, so
 	// turn it on only where the port is not public.
@@ -79,6 +96,18 @@ func (c Config) WithDefaults() Config {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = Duration(10 * time.Second)
 	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = Duration(30 * time.Second)
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = Duration(30 * time.Second)
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = Duration(60 * time.Second)
+	}
+	if c.AuthFailureRate == 0 {
+		c.AuthFailureRate = restapi.DefaultAuthFailureRate
+	}
 	return c
 }
 
@@ -105,6 +134,14 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("max body bytes %d: want at least 1024", c.MaxBodyBytes))
+	}
+	for _, d := range []struct {
+		name string
+		d    Duration
+	}{{"shutdown timeout", c.ShutdownTimeout}, {"read timeout", c.ReadTimeout}, {"write timeout", c.WriteTimeout}, {"idle timeout", c.IdleTimeout}} {
+		if d.d < 0 {
+			errs = append(errs, fmt.Errorf("%s %s: want a positive duration", d.name, time.Duration(d.d)))
+		}
 	}
 	if c.BootstrapSDKAppID > 1<<32-1 {
 		errs = append(errs, fmt.Errorf("sdkappid %d: want a 32-bit number", c.BootstrapSDKAppID))

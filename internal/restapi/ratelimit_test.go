@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -61,5 +62,63 @@ func TestCheckJSONObject(t *testing.T) {
 		if _, err := checkJSONObject([]byte(body)); (err == nil) != ok {
 			t.Errorf("checkJSONObject(%q): err=%v, want ok=%v", body, err, ok)
 		}
+	}
+}
+
+func TestFailureLimiter(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1700000000, 0)
+	l := newFailureLimiter(func() time.Time { return now }, 10)
+	a, b := remoteAddr("192.0.2.1:5000"), remoteAddr("192.0.2.2:5000")
+	failures := 0
+	for !l.blocked(a) {
+		l.charge(a)
+		if failures++; failures > 1000 {
+			t.Fatal("an address failing without end is never blocked")
+		}
+	}
+	if failures != 10*authFailureBurstSeconds {
+		t.Fatalf("blocked after %d failures, want %d (five seconds' worth)", failures, 10*authFailureBurstSeconds)
+	}
+	if l.blocked(b) {
+		t.Fatal("another address is blocked too")
+	}
+	now = now.Add(time.Second)
+	for range 10 {
+		if l.blocked(a) {
+			t.Fatal("a second later the address may fail 10 more times")
+		}
+		l.charge(a)
+	}
+	if !l.blocked(a) {
+		t.Fatal("the address is not blocked again after its 10 failures")
+	}
+	if off := newFailureLimiter(time.Now, -1); func() bool { off.charge(a); return off.blocked(a) }() {
+		t.Fatal("a negative rate disables the limit")
+	}
+}
+
+func TestFailureLimiterGroupsIPv6By64(t *testing.T) {
+	t.Parallel()
+	l := newFailureLimiter(time.Now, 1)
+	for range 5 {
+		l.charge(remoteAddr("[2001:db8:1:2::1]:443"))
+	}
+	if !l.blocked(remoteAddr("[2001:db8:1:2::ffff]:443")) {
+		t.Fatal("an address of the same /64 is not blocked")
+	}
+	if l.blocked(remoteAddr("[2001:db8:1:3::1]:443")) {
+		t.Fatal("an address of another /64 is blocked")
+	}
+}
+
+func TestFailureLimiterForgetsUnderAFlood(t *testing.T) {
+	t.Parallel()
+	l := newFailureLimiter(time.Now, 10)
+	for i := range maxFailureAddrs + 100 {
+		l.charge(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+	}
+	if n := len(l.buckets); n > maxFailureAddrs {
+		t.Fatalf("%d addresses remembered, want at most %d", n, maxFailureAddrs)
 	}
 }

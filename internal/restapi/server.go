@@ -42,6 +42,11 @@ type Config struct {
 	Clock         func() time.Time // nil: time.Now
 	// MaxBodyBytes caps request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// AuthFailureRate is how many calls failing authentication one client
+	// address may make per second on average, with bursts of five
+	// seconds' worth; past it the address gets 60007 before its calls are
+	// authenticated. 0: DefaultAuthFailureRate; negative: no limit.
+	AuthFailureRate float64
 }
 
 // Server serves /v4/. It is an http.Handler and safe for concurrent use.
@@ -53,6 +58,7 @@ type Server struct {
 	log           *slog.Logger
 	metrics       *Metrics
 	limiter       *rateLimiter
+	failures      *failureLimiter
 	maxBody       int64
 	routes        map[string]handlerFunc
 }
@@ -79,6 +85,7 @@ func New(cfg Config) *Server {
 		clock = time.Now
 	}
 	s.limiter = newRateLimiter(clock)
+	s.failures = newFailureLimiter(clock, cfg.AuthFailureRate)
 	s.routes = s.routeTable()
 	return s
 }
@@ -107,6 +114,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve runs the checks in the reference's order, then the command.
+// Everything that can be checked from the URL, including the caller's
+// UserSig, is checked before the body is read: an unauthenticated client
+// never makes the server hold its body (see also the HTTP server's read
+// timeout, set by the app).
 func (s *Server) serve(r *http.Request, call *Call, service, command string, pathOK bool) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, im.Errorf(im.CodeHTTPParse, "method %s not allowed: the REST API takes POST", r.Method)
@@ -119,16 +130,9 @@ func (s *Server) serve(r *http.Request, call *Call, service, command string, pat
 		return nil, err
 	}
 	call.SDKAppID, call.Identifier = params.sdkAppID, params.identifier
-	body, err := readBody(r.Body, s.maxBody)
+	principal, err := s.authenticate(r, params)
 	if err != nil {
 		return nil, err
-	}
-	principal, err := s.tenants.Authenticate(r.Context(), params.sdkAppID, params.identifier, params.userSig)
-	if err != nil {
-		return nil, err
-	}
-	if !s.tenants.IsAdmin(principal.App, params.identifier) {
-		return nil, im.Errorf(im.CodeNotAdmin, "identifier %q is not an admin of app %d", params.identifier, params.sdkAppID)
 	}
 	if !s.limiter.allow(params.sdkAppID, principal.App.Settings.RestRateLimit) {
 		return nil, im.Errorf(im.CodeRESTRateLimit, "REST call rate over the app's limit of %d calls/s", principal.App.Settings.RestRateLimit)
@@ -137,10 +141,33 @@ func (s *Server) serve(r *http.Request, call *Call, service, command string, pat
 	if !ok {
 		return nil, im.Errorf(im.CodeWrongResource, "unknown command %s/%s", service, command)
 	}
+	body, err := readBody(r, s.maxBody)
+	if err != nil {
+		return nil, err
+	}
 	if body, err = checkJSONObject(body); err != nil {
 		return nil, err
 	}
 	return h(r.Context(), *call, body)
+}
+
+// authenticate checks the caller's UserSig and admin rights, behind the
+// per-address limit on failures: an address that has used up its failures
+// is refused without a UserSig check, and every failure is charged to it.
+func (s *Server) authenticate(r *http.Request, params urlParams) (tenant.Principal, error) {
+	addr := remoteAddr(r.RemoteAddr)
+	if s.failures.blocked(addr) {
+		return tenant.Principal{}, im.Errorf(im.CodeRESTRateLimit, "too many calls from %s failed authentication; slow down and check the SDKAppID, identifier and UserSig", addr)
+	}
+	principal, err := s.tenants.Authenticate(r.Context(), params.sdkAppID, params.identifier, params.userSig)
+	if err == nil && !s.tenants.IsAdmin(principal.App, params.identifier) {
+		err = im.Errorf(im.CodeNotAdmin, "identifier %q is not an admin of app %d", params.identifier, params.sdkAppID)
+	}
+	var e *im.Error
+	if errors.As(err, &e) { // an internal error is the server's fault, not the caller's
+		s.failures.charge(addr)
+	}
+	return principal, err
 }
 
 // outcome turns a handler's error into the envelope's code and text. It is
@@ -225,13 +252,18 @@ func parseParams(rawQuery string) (urlParams, error) {
 	return p, nil
 }
 
-func readBody(body io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+// readBody reads the request body, refusing one over limit bytes before
+// reading it when its length is declared.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, im.Errorf(im.CodeMalformedRequest, "request body of %d bytes is over the %d-byte limit", r.ContentLength, limit)
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, im.Errorf(im.CodeMalformedRequest, "reading request body: %v", err)
 	}
 	if int64(len(b)) > limit {
-		return nil, im.Errorf(im.CodeMalformedRequest, "request body over %d bytes", limit)
+		return nil, im.Errorf(im.CodeMalformedRequest, "request body over the %d-byte limit", limit)
 	}
 	return b, nil
 }

@@ -31,6 +31,10 @@ const (
 // another node changes it; the node that makes a change sees it at once.
 const settingsTTL = 2 * time.Second
 
+// maxMissingApps bounds the cache of SDKAppIDs found missing, which a
+// flood of calls naming random SDKAppIDs would otherwise grow without end.
+const maxMissingApps = 10000
+
 // Errors of the tenant package.
 var (
 	// ErrKeyMismatch: a pinned bootstrap app exists with another secret key.
@@ -68,6 +72,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[uint64]cachedApp
+	// missing remembers, for settingsTTL, SDKAppIDs the store did not
+	// have, so that calls naming an unknown app cost no store read each.
+	missing map[uint64]time.Time
 }
 
 type cachedApp struct {
@@ -77,7 +84,7 @@ type cachedApp struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, now: cfg.Clock, log: cfg.Logger, cache: map[uint64]cachedApp{}}
+	s := &Service{store: cfg.Store, now: cfg.Clock, log: cfg.Logger, cache: map[uint64]cachedApp{}, missing: map[uint64]time.Time{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -149,18 +156,25 @@ func checkSecretKey(key string) error {
 	return nil
 }
 
-// Get returns an app, from a cache that is at most settingsTTL stale.
+// Get returns an app, from a cache that is at most settingsTTL stale; an
+// SDKAppID found missing is remembered as missing for as long.
 // A missing app is an *im.Error with code 70020.
 func (s *Service) Get(ctx context.Context, sdkAppID uint64) (App, error) {
+	now := s.now()
 	s.mu.Lock()
 	c, ok := s.cache[sdkAppID]
+	missingAt, missing := s.missing[sdkAppID]
 	s.mu.Unlock()
-	if ok && s.now().Sub(c.fetched) < settingsTTL {
+	if ok && now.Sub(c.fetched) < settingsTTL {
 		return c.app, nil
+	}
+	if missing && now.Sub(missingAt) < settingsTTL {
+		return App{}, appNotFound(sdkAppID)
 	}
 	rec, err := s.store.GetApp(ctx, sdkAppID)
 	if errors.Is(err, store.ErrNotFound) {
-		return App{}, im.Errorf(im.CodeAppNotFound, "SDKAppID %d not found", sdkAppID)
+		s.rememberMissing(sdkAppID, now)
+		return App{}, appNotFound(sdkAppID)
 	}
 	if err != nil {
 		return App{}, fmt.Errorf("app %d: %w", sdkAppID, err)
@@ -171,6 +185,27 @@ func (s *Service) Get(ctx context.Context, sdkAppID uint64) (App, error) {
 	}
 	s.remember(app)
 	return app, nil
+}
+
+func appNotFound(sdkAppID uint64) error {
+	return im.Errorf(im.CodeAppNotFound, "SDKAppID %d not found", sdkAppID)
+}
+
+// rememberMissing records that the store had no app sdkAppID at now.
+func (s *Service) rememberMissing(sdkAppID uint64, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.missing) >= maxMissingApps {
+		for id, at := range s.missing {
+			if now.Sub(at) >= settingsTTL {
+				delete(s.missing, id)
+			}
+		}
+		if len(s.missing) >= maxMissingApps {
+			clear(s.missing)
+		}
+	}
+	s.missing[sdkAppID] = now
 }
 
 // List returns every app.
@@ -201,6 +236,7 @@ func fromRecord(rec store.App) (App, error) {
 func (s *Service) remember(app App) {
 	s.mu.Lock()
 	s.cache[app.SDKAppID] = cachedApp{app: app, fetched: s.now()}
+	delete(s.missing, app.SDKAppID)
 	s.mu.Unlock()
 }
 
@@ -216,7 +252,7 @@ func (s *Service) Settings(ctx context.Context, sdkAppID uint64) (Settings, erro
 func (s *Service) UpdateSettings(ctx context.Context, sdkAppID uint64, patch []byte) (Settings, error) {
 	rec, err := s.store.GetApp(ctx, sdkAppID)
 	if errors.Is(err, store.ErrNotFound) {
-		return Settings{}, im.Errorf(im.CodeAppNotFound, "SDKAppID %d not found", sdkAppID)
+		return Settings{}, appNotFound(sdkAppID)
 	}
 	if err != nil {
 		return Settings{}, fmt.Errorf("app %d: %w", sdkAppID, err)

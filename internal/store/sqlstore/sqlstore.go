@@ -72,6 +72,7 @@ type Store struct {
 	stopBatcher chan struct{}
 	batcherDone chan struct{}
 	stats       batchStats
+	health      writeHealth
 	appendStmts *stmtCache // SQLite only; owned by the batcher
 	readStmts   *readStmts // SQLite only
 	// accountCache holds accounts and profiles (SQLite only,
@@ -218,6 +219,12 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 // runTx is writeTx for code already covered by a call in flight (the
 // batcher): every write transaction of the store runs here.
 func (s *Store) runTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	err := s.tryTx(ctx, op, fn)
+	s.health.record(err)
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return s.fail(op, err)
