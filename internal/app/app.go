@@ -125,11 +125,11 @@ func (a *App) build() {
 
 	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
 	rest := restapi.New(restapi.Config{
-		Tenants:       a.tenants,
-		Accounts:      a.accounts,
-		Messages:      a.messages,
-		Conversations: a.conversations,
-		Logger:        a.log,
+		Tenants:         a.tenants,
+		Accounts:        a.accounts,
+		Messages:        a.messages,
+		Conversations:   a.conversations,
+		Logger:          a.log,
 		Metrics:         restapi.NewMetrics(reg),
 		MaxBodyBytes:    a.cfg.MaxBodyBytes,
 		AuthFailureRate: a.cfg.AuthFailureRate,
