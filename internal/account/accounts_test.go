@@ -2,7 +2,9 @@ package account_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -202,6 +204,60 @@ func TestDeleteAccounts(t *testing.T) {
 				t.Errorf("nick after delete and re-import = %s, want empty", got[0])
 			}
 		})
+
+		t.Run("revokes sign-ins and closes sessions", func(t *testing.T) {
+			app := h.newApp(t)
+			h.importUsers(t, app, "a", "b", "kicked")
+			h.now.Store(1_700_000_500)
+			wantCode(t, h.svc.Kick(ctx, app, "kicked"), 0)
+			h.now.Store(1_700_000_300) // a clock stepped back keeps the later kick
+			_, err := h.svc.DeleteAccounts(ctx, app, []string{"a", "kicked", "ghost", "a", strings.Repeat("x", 33)})
+			wantCode(t, err, 0)
+			for id, want := range map[string]int64{"a": 1_700_000_300, "kicked": 1_700_000_500, "ghost": 0, "b": 0} {
+				if got := h.revokedAt(t, app, id); got != want {
+					t.Errorf("revocation of %q = %d, want %d", id, got, want)
+				}
+			}
+			// A re-import keeps the revocation.
+			h.importUsers(t, app, "a")
+			if got := h.revokedAt(t, app, "a"); got != 1_700_000_300 {
+				t.Errorf("revocation of a after re-import = %d, want 1700000300", got)
+			}
+			// Every valid UserID given is closed once, existing or not.
+			closed := slices.DeleteFunc(h.sessions.closedAsDeleted(), func(k string) bool {
+				return !strings.HasPrefix(k, key(app, ""))
+			})
+			slices.Sort(closed)
+			want := []string{key(app, "a"), key(app, "ghost"), key(app, "kicked")}
+			if !slices.Equal(closed, want) {
+				t.Errorf("sessions closed as deleted: %v, want %v", closed, want)
+			}
+		})
+	})
+}
+
+// TestDeleteAccountsCloseFailure: when closing sessions fails the call
+// reports it (the caller may retry), and the deletion and its revocation
+// are kept.
+func TestDeleteAccountsCloseFailure(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		app := h.newApp(t)
+		h.importUsers(t, app, "a")
+		bus := errors.New("bus down")
+		h.sessions.mu.Lock()
+		h.sessions.fail = bus
+		h.sessions.mu.Unlock()
+		if _, err := h.svc.DeleteAccounts(ctx, app, []string{"a"}); !errors.Is(err, bus) {
+			t.Fatalf("DeleteAccounts = %v, want it to wrap %v", err, bus)
+		}
+		if st, _ := h.svc.CheckAccounts(ctx, app, []string{"a"}); st[0].Imported {
+			t.Error("account still imported")
+		}
+		if h.revokedAt(t, app, "a") == 0 {
+			t.Error("no revocation recorded")
+		}
 	})
 }
 
@@ -240,28 +296,25 @@ func TestKick(t *testing.T) {
 		app := h.newApp(t)
 		h.importUsers(t, app, "k")
 
-		at, err := h.svc.SignInRevokedAt(ctx, app, "k")
-		if err != nil || at != 0 {
-			t.Fatalf("before kick: %d, %v; want 0", at, err)
+		if at := h.revokedAt(t, app, "k"); at != 0 {
+			t.Fatalf("before kick: %d; want 0", at)
 		}
 		h.now.Store(1_700_000_100)
 		wantCode(t, h.svc.Kick(ctx, app, "k"), 0)
-		if at, err = h.svc.SignInRevokedAt(ctx, app, "k"); err != nil || at != 1_700_000_100 {
-			t.Fatalf("after kick: %d, %v; want 1700000100", at, err)
+		if at := h.revokedAt(t, app, "k"); at != 1_700_000_100 {
+			t.Fatalf("after kick: %d; want 1700000100", at)
 		}
 		h.now.Store(1_700_000_200)
 		wantCode(t, h.svc.Kick(ctx, app, "k"), 0)
-		if at, _ = h.svc.SignInRevokedAt(ctx, app, "k"); at != 1_700_000_200 {
+		if at := h.revokedAt(t, app, "k"); at != 1_700_000_200 {
 			t.Errorf("after second kick: %d, want 1700000200", at)
 		}
 
 		wantCode(t, h.svc.Kick(ctx, app, "ghost"), im.CodeAccountNotFound)
 		wantCode(t, h.svc.Kick(ctx, app, ""), im.CodeInvalidParameter)
 		wantCode(t, h.svc.Kick(ctx, app, strings.Repeat("k", 33)), im.CodeInvalidParameter)
-		for _, id := range []string{"ghost", "", strings.Repeat("k", 33)} {
-			if at, err := h.svc.SignInRevokedAt(ctx, app, id); err != nil || at != 0 {
-				t.Errorf("SignInRevokedAt(%q) = %d, %v; want 0, nil", id, at, err)
-			}
+		if at := h.revokedAt(t, app, "ghost"); at != 0 {
+			t.Errorf("kick of a missing account recorded a revocation at %d", at)
 		}
 	})
 }

@@ -32,11 +32,7 @@ func TestStoreFailureIsInternal(t *testing.T) {
 			"DeleteAccounts": func() error { _, err := h.svc.DeleteAccounts(ctx, app, []string{"u"}); return err },
 			"CheckAccounts":  func() error { _, err := h.svc.CheckAccounts(ctx, app, []string{"u"}); return err },
 			"Kick":           func() error { return h.svc.Kick(ctx, app, "u") },
-			"SignInRevokedAt": func() error {
-				_, err := h.svc.SignInRevokedAt(ctx, app, "u")
-				return err
-			},
-			"SetPortrait": func() error { return h.svc.SetPortrait(ctx, app, "u", nick) },
+			"SetPortrait":    func() error { return h.svc.SetPortrait(ctx, app, "u", nick) },
 			"GetPortrait": func() error {
 				_, _, err := h.svc.GetPortrait(ctx, app, []string{"u"}, []string{account.TagNick})
 				return err
@@ -65,8 +61,11 @@ func TestNewWithoutSettings(t *testing.T) {
 		wantCode(t, err, im.CodeProfileTagNotFound)
 		wantCode(t, svc.SetPortrait(ctx, app, "u", []account.ProfileItem{{Tag: account.TagNick, Value: []byte(`"x"`)}}), 0)
 		wantCode(t, svc.Kick(ctx, app, "u"), 0)
-		if at, _ := svc.SignInRevokedAt(ctx, app, "u"); at == 0 {
-			t.Error("kick with the default clock left SignInRevokedAt at 0")
+		if h.revokedAt(t, app, "u") == 0 {
+			t.Error("kick with the default clock recorded no revocation")
+		}
+		if _, err := svc.DeleteAccounts(ctx, app, []string{"u"}); err != nil {
+			t.Errorf("DeleteAccounts without Sessions: %v", err)
 		}
 	})
 }

@@ -104,6 +104,16 @@ func (h *harness) importUsers(t *testing.T, app uint64, ids ...string) {
 	}
 }
 
+// revokedAt reads the user's sign-in revocation from the store.
+func (h *harness) revokedAt(t *testing.T, app uint64, user string) int64 {
+	t.Helper()
+	at, err := h.store.SignInsRevokedAt(context.Background(), app, user)
+	if err != nil {
+		t.Fatalf("SignInsRevokedAt(%q): %v", user, err)
+	}
+	return at
+}
+
 // setProfile sets one tag to a raw JSON value or fails the test.
 func (h *harness) setProfile(t *testing.T, app uint64, user, tag, value string) {
 	t.Helper()

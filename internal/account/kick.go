@@ -11,10 +11,14 @@ import (
 
 // Kick revokes the user's sign-ins: every UserSig issued at or before now
 // stops working (70052) and the user must sign in with a new one. Codes:
-// 70402 invalid UserID, 70107 the account does not exist.
+// 70402 invalid UserID, 70107 the account does not exist (nothing is
+// revoked).
 //
-// The revocation is stored first; then the user's live sessions are closed
-// through Sessions, so a session cannot sign in again with an old UserSig.
+// The revocation is stored first, apart from the account so that deleting
+// and re-importing it does not undo the kick; then the user's live sessions
+// are closed through Sessions, so a session cannot sign in again with an
+// old UserSig. This package records revocations; tenant.Authenticate is
+// the one place that reads them and refuses a UserSig.
 func (s *Service) Kick(ctx context.Context, sdkAppID uint64, userID string) error {
 	if err := im.CheckUserID(userID); err != nil {
 		return badUserID(im.CodeInvalidParameter, userID, err)
@@ -34,19 +38,4 @@ func (s *Service) Kick(ctx context.Context, sdkAppID uint64, userID string) erro
 		return fmt.Errorf("account: kick %q of app %d: close sessions: %w", userID, sdkAppID, err)
 	}
 	return nil
-}
-
-// SignInRevokedAt returns the Unix second of the user's last kick: UserSigs
-// issued at or before it are refused. It returns 0 and no error when the
-// user was never kicked or the account does not exist (an invalid UserID
-// cannot exist); the caller decides whether a missing account may sign in.
-func (s *Service) SignInRevokedAt(ctx context.Context, sdkAppID uint64, userID string) (int64, error) {
-	if im.CheckUserID(userID) != nil {
-		return 0, nil
-	}
-	accounts, err := s.store.GetAccounts(ctx, sdkAppID, []string{userID})
-	if err != nil {
-		return 0, fmt.Errorf("account: sign-in revocation of %q in app %d: %w", userID, sdkAppID, err)
-	}
-	return accounts[userID].SigsRevokedAt, nil
 }

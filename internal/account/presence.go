@@ -16,6 +16,9 @@ const MaxPresenceQuery = 500
 type Sessions interface {
 	// Kick closes every live session of the user, on every node.
 	Kick(ctx context.Context, sdkAppID uint64, userID string) error
+	// CloseDeleted closes every live session of the user, on every node,
+	// telling the client that its account was deleted.
+	CloseDeleted(ctx context.Context, sdkAppID uint64, userID string) error
 	// Online returns, for each of userIDs signed in, the platforms of its
 	// sessions; users without a session are left out. It answers for the
 	// sessions this node holds: presence across nodes comes with the NATS bus.

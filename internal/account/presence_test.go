@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -11,11 +12,14 @@ import (
 	"github.com/parley-im/parley/internal/im"
 )
 
-// fakeSessions stands in for the gateway: who is online, and who was kicked.
+// fakeSessions stands in for the gateway: who is online, and who was
+// kicked or closed as deleted.
 type fakeSessions struct {
-	mu     sync.Mutex
-	online map[string][]string // "app/user" -> platforms
-	kicked []string
+	mu      sync.Mutex
+	online  map[string][]string // "app/user" -> platforms
+	kicked  []string
+	deleted []string
+	fail    error // returned by CloseDeleted when set
 }
 
 func key(app uint64, user string) string { return fmt.Sprintf("%d/%s", app, user) }
@@ -26,6 +30,23 @@ func (f *fakeSessions) Kick(_ context.Context, app uint64, user string) error {
 	f.kicked = append(f.kicked, key(app, user))
 	delete(f.online, key(app, user))
 	return nil
+}
+
+func (f *fakeSessions) CloseDeleted(_ context.Context, app uint64, user string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	f.deleted = append(f.deleted, key(app, user))
+	delete(f.online, key(app, user))
+	return nil
+}
+
+func (f *fakeSessions) closedAsDeleted() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.deleted)
 }
 
 func (f *fakeSessions) Online(app uint64, users []string) map[string][]string {

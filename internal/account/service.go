@@ -34,6 +34,7 @@ type AppSettings interface {
 // Store is the storage the service needs.
 type Store interface {
 	store.Accounts
+	store.SignIns
 	store.Profiles
 }
 
@@ -45,11 +46,12 @@ type Config struct {
 	// Settings tells which custom profile tags each app declares. Nil means
 	// no app declares any, so every Tag_Profile_Custom_ tag is unknown.
 	Settings AppSettings
-	// Sessions is the client door: Kick closes the kicked user's live
-	// sessions and OnlineStatus reads presence from it. Nil means no
-	// sessions (kick only revokes UserSigs; everyone is offline).
+	// Sessions is the client door: Kick and DeleteAccounts close the
+	// user's live sessions and OnlineStatus reads presence from it. Nil
+	// means no sessions (kick and delete only revoke UserSigs; everyone is
+	// offline).
 	Sessions Sessions
-	// Clock stamps kicks. Nil means time.Now.
+	// Clock stamps kicks and deletions. Nil means time.Now.
 	Clock Clock
 	// Logger receives diagnostics. Nil discards them.
 	Logger *slog.Logger

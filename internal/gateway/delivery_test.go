@@ -151,27 +151,48 @@ func TestSlowConsumer(t *testing.T) {
 	assertCounter(t, e, "parley_gateway_slow_consumer_closes_total", 1)
 }
 
+// TestAdminKick: the kicks the app's backend causes (REST kick, account
+// deletion) close every session of the user with their own reason and
+// code, and leave other users alone.
 func TestAdminKick(t *testing.T) {
 	t.Parallel()
-	e := start(t, gateway.Config{})
-	ios := e.dial(options(t, appDefault, "alice", "iOS"))
-	web := e.dial(options(t, appDefault, "alice", "Web"))
-	bob := e.dial(options(t, appDefault, "bob", "Web"))
-	if err := e.gw.Kick(context.Background(), appDefault, "alice"); err != nil {
-		t.Fatalf("Kick: %v", err)
+	for _, tc := range []struct {
+		name   string
+		kick   func(g *gateway.Gateway, app uint64, user string) error
+		reason string
+		code   int
+	}{
+		{"kick", func(g *gateway.Gateway, app uint64, user string) error {
+			return g.Kick(context.Background(), app, user)
+		}, gateway.ReasonKickedByAdmin, 4003},
+		{"account deleted", func(g *gateway.Gateway, app uint64, user string) error {
+			return g.CloseDeleted(context.Background(), app, user)
+		}, gateway.ReasonAccountDeleted, 4007},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := start(t, gateway.Config{})
+			ios := e.dial(options(t, appDefault, "alice", "iOS"))
+			web := e.dial(options(t, appDefault, "alice", "Web"))
+			bob := e.dial(options(t, appDefault, "bob", "Web"))
+			if err := tc.kick(e.gw, appDefault, "alice"); err != nil {
+				t.Fatalf("kick: %v", err)
+			}
+			for _, cl := range []*client.Client{ios, web} {
+				if ev := nextEvent(t, cl); ev.Name != gateway.EventKicked || !strings.Contains(string(ev.Data), `"Reason":"`+tc.reason+`"`) {
+					t.Errorf("got %s %s, want kicked %s", ev.Name, ev.Data, tc.reason)
+				}
+				assertDisconnect(t, waitDone(t, cl), tc.code, tc.reason)
+			}
+			if err := bob.Call(context.Background(), "ping", nil, nil); err != nil {
+				t.Errorf("another user was affected: %v", err)
+			}
+			// Signing in again afterwards works as far as the gateway is
+			// concerned (the UserSig check is the authenticator's).
+			e.dial(options(t, appDefault, "alice", "iOS"))
+			assertCounter(t, e, "parley_gateway_kicked_total", 2)
+		})
 	}
-	for _, cl := range []*client.Client{ios, web} {
-		if ev := nextEvent(t, cl); ev.Name != gateway.EventKicked || !strings.Contains(string(ev.Data), gateway.ReasonKickedByAdmin) {
-			t.Errorf("got %s %s, want kicked kicked_by_admin", ev.Name, ev.Data)
-		}
-		assertDisconnect(t, waitDone(t, cl), 4003, gateway.ReasonKickedByAdmin)
-	}
-	if err := bob.Call(context.Background(), "ping", nil, nil); err != nil {
-		t.Errorf("another user was affected: %v", err)
-	}
-	// Signing in again after the kick works.
-	e.dial(options(t, appDefault, "alice", "iOS"))
-	assertCounter(t, e, "parley_gateway_kicked_total", 2)
 }
 
 func TestGracefulShutdown(t *testing.T) {

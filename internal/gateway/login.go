@@ -158,3 +158,13 @@ func (g *Gateway) Kick(ctx context.Context, sdkAppID uint64, userID string) erro
 	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: ReasonKickedByAdmin}
 	return g.publishKick(ctx, sdkAppID, userID, order, "")
 }
+
+// CloseDeleted closes every session of the user on every node, after a
+// kicked event with Reason account_deleted (status 4007); sessions that
+// sign in after the call are not affected. It is what deleting an account
+// calls after the deletion (which also revoked the user's UserSigs) is
+// stored.
+func (g *Gateway) CloseDeleted(ctx context.Context, sdkAppID uint64, userID string) error {
+	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: ReasonAccountDeleted}
+	return g.publishKick(ctx, sdkAppID, userID, order, "")
+}

@@ -25,6 +25,7 @@ var (
 type Store interface {
 	Apps
 	Accounts
+	SignIns
 	Profiles
 	Messages
 	Conversations
@@ -62,9 +63,6 @@ type Apps interface {
 type Account struct {
 	UserID    string
 	CreatedAt time.Time
-	// SigsRevokedAt is the Unix second of the last kick: UserSigs whose
-	// TLS.time is at or before it are refused. 0 means never kicked.
-	SigsRevokedAt int64
 }
 
 // ProfileItem is one profile tag of a user. Value is the tag's JSON encoding
@@ -91,12 +89,29 @@ type Accounts interface {
 	ImportAccounts(ctx context.Context, sdkAppID uint64, accounts []NewAccount) (created []bool, err error)
 	// DeleteAccounts deletes accounts with everything they own (profile, ...)
 	// in one transaction. existed[i] reports whether userIDs[i] existed.
-	DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (existed []bool, err error)
+	// When revokeAt > 0 the same transaction revokes the sign-ins of every
+	// deleted account at revokeAt, as RevokeSignIns does; the revocation
+	// outlives the account.
+	DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string, revokeAt int64) (existed []bool, err error)
 	// GetAccounts returns the accounts among userIDs that exist, by UserID.
 	GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]Account, error)
-	// RevokeSignIns sets the account's SigsRevokedAt to at (Unix seconds)
-	// unless it is already later; ErrNotFound if the account does not exist.
+}
+
+// SignIns stores sign-in revocations (kicks): per app and UserID, the Unix
+// second at or before which the user's UserSigs were issued are refused.
+// They are kept apart from the account, so deleting and re-importing an
+// account does not undo them, and are never dropped: a UserSig's lifetime
+// is whatever its signer chose, possibly unbounded, so no moment comes
+// when a revoked signature is sure to have expired.
+type SignIns interface {
+	// RevokeSignIns raises the user's revocation to at (Unix seconds); an
+	// earlier at leaves a later revocation unchanged. ErrNotFound, and
+	// nothing recorded, if the account does not exist.
 	RevokeSignIns(ctx context.Context, sdkAppID uint64, userID string, at int64) error
+	// SignInsRevokedAt returns the user's revocation second, 0 if the
+	// user's sign-ins were never revoked. It answers whether or not the
+	// account exists now.
+	SignInsRevokedAt(ctx context.Context, sdkAppID uint64, userID string) (int64, error)
 }
 
 // Profiles stores the profile tags of accounts.

@@ -41,12 +41,13 @@ var (
 	ErrKeyMismatch = errors.New("tenant: app exists with a different secret key")
 )
 
-// Store is what the tenant package needs of storage: the apps, and the
-// accounts, read for kicks (SigsRevokedAt) and written for admin identifiers,
-// which are accounts too so that apps can send as them.
+// Store is what the tenant package needs of storage: the apps, the
+// accounts, written for admin identifiers (which are accounts too so that
+// apps can send as them), and the sign-in revocations Authenticate reads.
 type Store interface {
 	store.Apps
 	store.Accounts
+	store.SignIns
 }
 
 // App is one hosted app.

@@ -229,6 +229,27 @@ func TestKickedStopsReconnecting(t *testing.T) {
 	}
 }
 
+// TestAccountDeletedStopsReconnecting: a client whose session was closed
+// because its account was deleted (4007) stops (Done) instead of
+// reconnecting, although this test server would accept its login.
+func TestAccountDeletedStopsReconnecting(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, gateway.Config{})
+	c := dial(t, s, opts("alice"))
+	if err := s.gw.CloseDeleted(context.Background(), appID, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitFor(t, c.Events(), "kicked event")
+	if ev.Name != "kicked" {
+		t.Fatalf("event %q, want kicked", ev.Name)
+	}
+	waitFor(t, c.Done(), "Done")
+	var d *client.DisconnectError
+	if err := c.Err(); !errors.As(err, &d) || d.Code != 4007 || d.Reason != "account_deleted" {
+		t.Fatalf("Err = %v, want disconnect 4007 account_deleted", err)
+	}
+}
+
 func TestReloginRefusedStops(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, gateway.Config{})

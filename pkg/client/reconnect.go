@@ -14,6 +14,7 @@ const (
 	closeLoginElsewhere = 4002
 	closeKickedByAdmin  = 4003
 	closeSigExpired     = 4004
+	closeAccountDeleted = 4007
 )
 
 // supervise owns the client's connections: it waits for the current one
@@ -56,7 +57,7 @@ func (c *Client) final(err error) error {
 	var closed *closedByServer
 	if errors.As(err, &closed) {
 		switch closed.code {
-		case closeNormal, closeLoginFailed, closeLoginElsewhere, closeKickedByAdmin:
+		case closeNormal, closeLoginFailed, closeLoginElsewhere, closeKickedByAdmin, closeAccountDeleted:
 			return &DisconnectError{Code: closed.code, Reason: closed.reason}
 		case closeSigExpired:
 			if c.opts.UserSigFunc == nil {

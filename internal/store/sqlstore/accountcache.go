@@ -7,28 +7,31 @@ import (
 	"github.com/parley-im/parley/internal/store"
 )
 
-// accountCache keeps accounts and their whole profiles in memory on SQLite,
-// where this Store is the only writer of the database: every send reads
-// its sender's and recipient's accounts and the sender's nick, which cost
-// about a fifth of the server's CPU in a `parley bench c2c` run even with
-// prepared statements. PostgreSQL has no cache: other nodes write the same
-// rows.
+// accountCache keeps accounts, their whole profiles and sign-in revocations
+// in memory on SQLite, where this Store is the only writer of the database:
+// every send reads its sender's and recipient's accounts and the sender's
+// nick, which cost about a fifth of the server's CPU in a `parley bench c2c`
+// run even with prepared statements, and every REST call and login reads
+// the caller's revocation. PostgreSQL has no cache: other nodes write the
+// same rows.
 //
 // Coherence. Only existing accounts are cached (an account created by
-// another process, such as `parley app create`, is read on first use).
-// Every write of accounts or profile items, in this file's Store methods,
-// calls invalidate after its transaction, whatever the outcome. A reader
+// another process, such as `parley app create`, is read on first use);
+// revocations are cached for any UserID asked about, 0 meaning none.
+// Every write of accounts, profile items or revocations, in the Store's
+// methods, calls invalidate after its transaction, whatever the outcome. A reader
 // takes the generation before it reads the database and fills the cache
 // only if no invalidation happened since (fill checks under the same lock
 // invalidate takes), so a value read before a write committed cannot land
 // in the cache after that write's invalidation.
 //
-// Size. At most maxCachedAccounts entries; when full, an arbitrary entry
-// makes room (Go's map iteration order).
+// Size. At most maxCachedAccounts entries in each map; when full, an
+// arbitrary entry makes room (Go's map iteration order).
 type accountCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[accountKey]*cachedAccount
+	mu      sync.Mutex
+	gen     uint64
+	m       map[accountKey]*cachedAccount
+	revoked map[accountKey]int64 // Unix seconds; 0: never revoked
 }
 
 // maxCachedAccounts and maxCachedProfileBytes bound the cache: an account
@@ -53,7 +56,7 @@ type cachedAccount struct {
 }
 
 func newAccountCache() *accountCache {
-	return &accountCache{m: make(map[accountKey]*cachedAccount)}
+	return &accountCache{m: make(map[accountKey]*cachedAccount), revoked: make(map[accountKey]int64)}
 }
 
 // generation returns the token a reader passes to its fills.
@@ -146,7 +149,32 @@ func (c *accountCache) add(k accountKey, e *cachedAccount) {
 	c.m[k] = e
 }
 
-// invalidate forgets the accounts of ids and makes fills by readers that
+// revocation returns the cached sign-in revocation of the user, if cached.
+func (c *accountCache) revocation(app uint64, id string) (at int64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok = c.revoked[accountKey{app, id}]
+	return at, ok
+}
+
+// fillRevocation caches a revocation read while the generation was gen.
+func (c *accountCache) fillRevocation(gen, app uint64, id string, at int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	k := accountKey{app, id}
+	if _, ok := c.revoked[k]; !ok && len(c.revoked) >= maxCachedAccounts {
+		for victim := range c.revoked {
+			delete(c.revoked, victim)
+			break
+		}
+	}
+	c.revoked[k] = at
+}
+
+// invalidate forgets the accounts and revocations of ids and makes fills by readers that
 // started before it no-ops.
 func (c *accountCache) invalidate(app uint64, ids []string) {
 	c.mu.Lock()
@@ -154,6 +182,7 @@ func (c *accountCache) invalidate(app uint64, ids []string) {
 	c.gen++
 	for _, id := range ids {
 		delete(c.m, accountKey{app, id})
+		delete(c.revoked, accountKey{app, id})
 	}
 }
 

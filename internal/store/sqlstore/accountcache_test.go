@@ -48,14 +48,30 @@ func TestAccountCacheFollowsWrites(t *testing.T) {
 	if got := getNick(); got != `"two"` {
 		t.Errorf("after SetProfile, nick = %s, want \"two\"", got)
 	}
+	revokedAt := func() int64 {
+		t.Helper()
+		at, err := s.SignInsRevokedAt(ctx, app, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	for range 2 { // the second read is served from the cache
+		if got := revokedAt(); got != 0 {
+			t.Fatalf("before RevokeSignIns, SignInsRevokedAt = %d, want 0", got)
+		}
+	}
 	if err := s.RevokeSignIns(ctx, app, "a", 12345); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.GetAccounts(ctx, app, []string{"a"}); got["a"].SigsRevokedAt != 12345 {
-		t.Errorf("after RevokeSignIns, SigsRevokedAt = %d, want 12345", got["a"].SigsRevokedAt)
+	if got := revokedAt(); got != 12345 {
+		t.Errorf("after RevokeSignIns, SignInsRevokedAt = %d, want 12345", got)
 	}
-	if _, err := s.DeleteAccounts(ctx, app, []string{"a"}); err != nil {
+	if _, err := s.DeleteAccounts(ctx, app, []string{"a"}, 23456); err != nil {
 		t.Fatal(err)
+	}
+	if got := revokedAt(); got != 23456 {
+		t.Errorf("after DeleteAccounts, SignInsRevokedAt = %d, want 23456", got)
 	}
 	if got, _ := s.GetAccounts(ctx, app, []string{"a", "b"}); len(got) != 1 {
 		t.Errorf("after DeleteAccounts, GetAccounts = %v, want only b", got)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -77,8 +78,10 @@ func insertAccounts(ctx context.Context, tx *sql.Tx, sdkAppID uint64, now int64,
 }
 
 // DeleteAccounts deletes accounts with their profile items in one
-// transaction. existed[i] reports whether userIDs[i] existed before the call.
-func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) ([]bool, error) {
+// transaction, revoking their sign-ins at revokeAt (when positive) in the
+// same transaction. existed[i] reports whether userIDs[i] existed before
+// the call.
+func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []string, revokeAt int64) ([]bool, error) {
 	ids := dedupe(userIDs)
 	slices.Sort(ids)
 	defer s.forgetAccounts(sdkAppID, ids)
@@ -87,6 +90,11 @@ func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []s
 	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
 		deleted = make(map[string]bool, len(ids))
 		for chunk := range slices.Chunk(ids, maxIDsPerStatement) {
+			if revokeAt > 0 {
+				if _, err := revokeSignIns(ctx, tx, sdkAppID, chunk, revokeAt); err != nil {
+					return err
+				}
+			}
 			if err := deleteAccounts(ctx, tx, sdkAppID, chunk, deleted); err != nil {
 				return err
 			}
@@ -106,6 +114,7 @@ func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []s
 // deleteAccounts deletes what the accounts of ids own, then the accounts,
 // adding the IDs of deleted accounts to deleted. Owned rows are deleted
 // explicitly; the foreign keys' ON DELETE CASCADE is only a safety net.
+// Sign-in revocations are not owned: they outlive the account.
 func deleteAccounts(ctx context.Context, tx *sql.Tx, sdkAppID uint64, ids []string, deleted map[string]bool) error {
 	in := placeholders(2, len(ids))
 	args := anys([]any{appKey(sdkAppID)}, ids)
@@ -173,7 +182,7 @@ func (s *Store) forgetAccounts(sdkAppID uint64, ids []string) {
 
 func getAccounts(ctx context.Context, db queryer, sdkAppID uint64, ids []string, found map[string]store.Account) error {
 	rows, err := db.QueryContext(ctx,
-		`SELECT user_id, created_at, sigs_revoked_at FROM accounts
+		`SELECT user_id, created_at FROM accounts
 		 WHERE sdkappid = $1 AND user_id IN (`+placeholders(2, len(ids))+`)`,
 		anys([]any{appKey(sdkAppID)}, ids)...)
 	if err != nil {
@@ -185,7 +194,7 @@ func getAccounts(ctx context.Context, db queryer, sdkAppID uint64, ids []string,
 			a       store.Account
 			created int64
 		)
-		if err := rows.Scan(&a.UserID, &created, &a.SigsRevokedAt); err != nil {
+		if err := rows.Scan(&a.UserID, &created); err != nil {
 			return err
 		}
 		a.CreatedAt = fromMillis(created)
@@ -194,21 +203,74 @@ func getAccounts(ctx context.Context, db queryer, sdkAppID uint64, ids []string,
 	return rows.Err()
 }
 
-// RevokeSignIns raises the account's SigsRevokedAt to at (Unix seconds); an
-// earlier at leaves it unchanged. store.ErrNotFound if the account does not
-// exist.
+// RevokeSignIns raises the user's sign-in revocation to at (Unix seconds);
+// an earlier at leaves it unchanged. store.ErrNotFound, and nothing
+// recorded, if the account does not exist.
 func (s *Store) RevokeSignIns(ctx context.Context, sdkAppID uint64, userID string, at int64) error {
 	defer s.forgetAccounts(sdkAppID, []string{userID})
 	op := fmt.Sprintf("revoke sign-ins of %q in app %d", userID, sdkAppID)
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE accounts
-			 SET sigs_revoked_at = CASE WHEN sigs_revoked_at < $3 THEN $3 ELSE sigs_revoked_at END
-			 WHERE sdkappid = $1 AND user_id = $2`,
-			appKey(sdkAppID), userID, at)
+		// Whether the account exists is read in the statement that writes,
+		// so a concurrent delete cannot slip between a check and the write.
+		n, err := revokeSignIns(ctx, tx, sdkAppID, []string{userID}, at)
 		if err != nil {
 			return err
 		}
-		return requireRow(res)
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
 	})
+}
+
+// revokeSignIns raises the sign-in revocation of every existing account
+// among ids to at and returns how many accounts it found: the upsert counts
+// one row per account, raised or not (the CASE keeps a later revocation).
+func revokeSignIns(ctx context.Context, tx *sql.Tx, sdkAppID uint64, ids []string, at int64) (int64, error) {
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO sign_in_revocations (sdkappid, user_id, revoked_at)
+		 SELECT sdkappid, user_id, CAST($2 AS BIGINT) FROM accounts
+		 WHERE sdkappid = $1 AND user_id IN (`+placeholders(3, len(ids))+`)
+		 ON CONFLICT (sdkappid, user_id) DO UPDATE SET revoked_at =
+		   CASE WHEN sign_in_revocations.revoked_at < excluded.revoked_at
+		        THEN excluded.revoked_at ELSE sign_in_revocations.revoked_at END`,
+		anys([]any{appKey(sdkAppID), at}, ids)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// SignInsRevokedAt returns the user's sign-in revocation (Unix seconds), 0
+// if there is none. On SQLite the answer is cached with the account cache
+// (UserSig checks read it for every REST call and login).
+func (s *Store) SignInsRevokedAt(ctx context.Context, sdkAppID uint64, userID string) (int64, error) {
+	c, gen := s.accountCache, uint64(0)
+	if c != nil {
+		gen = c.generation()
+		if at, ok := c.revocation(sdkAppID, userID); ok {
+			if err := s.open(); err != nil {
+				return 0, err
+			}
+			return at, nil
+		}
+	}
+	var at int64
+	op := fmt.Sprintf("read sign-in revocation of %q in app %d", userID, sdkAppID)
+	err := s.readQuery(ctx, op, func(db queryer) error {
+		err := db.QueryRowContext(ctx,
+			`SELECT revoked_at FROM sign_in_revocations WHERE sdkappid = $1 AND user_id = $2`,
+			appKey(sdkAppID), userID).Scan(&at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if c != nil {
+		c.fillRevocation(gen, sdkAppID, userID, at)
+	}
+	return at, nil
 }

@@ -19,8 +19,8 @@ var accountCases = []testCase{
 			t.Fatalf("GetAccounts returned %d accounts, want 3: %v", len(got), got)
 		}
 		for id, a := range got {
-			if a.UserID != id || a.SigsRevokedAt != 0 {
-				t.Errorf("account %q = %+v, want UserID %q and SigsRevokedAt 0", id, a, id)
+			if a.UserID != id {
+				t.Errorf("account %q = %+v, want UserID %q", id, a, id)
 			}
 			if a.CreatedAt.Before(before) || a.CreatedAt.After(time.Now().Add(time.Second)) {
 				t.Errorf("account %q CreatedAt = %v, want about now", id, a.CreatedAt)
@@ -77,7 +77,7 @@ var accountCases = []testCase{
 	}},
 	{"DeleteReportsExisted", func(t *testing.T, s store.Store) {
 		mustImport(t, s, app1, account("a", items("N", `"a"`)...), account("b"), account("keep"))
-		existed, err := s.DeleteAccounts(t.Context(), app1, []string{"a", "missing", "b", "a"})
+		existed, err := s.DeleteAccounts(t.Context(), app1, []string{"a", "missing", "b", "a"}, 0)
 		if err != nil {
 			t.Fatalf("DeleteAccounts: %v", err)
 		}
@@ -86,7 +86,7 @@ var accountCases = []testCase{
 		if _, ok := got["keep"]; len(got) != 1 || !ok {
 			t.Errorf("after delete GetAccounts = %v, want only keep", got)
 		}
-		existed, err = s.DeleteAccounts(t.Context(), app1, []string{"a", "b"})
+		existed, err = s.DeleteAccounts(t.Context(), app1, []string{"a", "b"}, 0)
 		if err != nil {
 			t.Fatalf("second DeleteAccounts: %v", err)
 		}
@@ -96,10 +96,7 @@ var accountCases = []testCase{
 		mustImport(t, s, app1,
 			account("a", items("Tag_Profile_IM_Nick", `"old"`, "Tag_Profile_Custom_x", `"1"`)...),
 			account("b", items("Tag_Profile_IM_Nick", `"b"`)...))
-		if err := s.RevokeSignIns(t.Context(), app1, "a", 1_700_000_000); err != nil {
-			t.Fatalf("RevokeSignIns: %v", err)
-		}
-		if _, err := s.DeleteAccounts(t.Context(), app1, []string{"a"}); err != nil {
+		if _, err := s.DeleteAccounts(t.Context(), app1, []string{"a"}, 0); err != nil {
 			t.Fatalf("DeleteAccounts: %v", err)
 		}
 		checkProfiles(t, mustGetProfiles(t, s, app1, []string{"a", "b"}),
@@ -109,12 +106,9 @@ var accountCases = []testCase{
 		checkFlags(t, "created on re-import", created, []bool{true})
 		checkProfiles(t, mustGetProfiles(t, s, app1, []string{"a"}),
 			map[string][]store.ProfileItem{"a": {}})
-		if a := mustGetAccounts(t, s, app1, "a")["a"]; a.SigsRevokedAt != 0 {
-			t.Errorf("re-imported account has SigsRevokedAt %d, want 0", a.SigsRevokedAt)
-		}
 	}},
 	{"DeleteEmpty", func(t *testing.T, s store.Store) {
-		existed, err := s.DeleteAccounts(t.Context(), app1, nil)
+		existed, err := s.DeleteAccounts(t.Context(), app1, nil, 0)
 		if err != nil || len(existed) != 0 {
 			t.Errorf("DeleteAccounts(nil) = %v, %v; want no flags, no error", existed, err)
 		}
@@ -131,18 +125,21 @@ var accountCases = []testCase{
 	}},
 	{"RevokeSignInsIsMonotonic", func(t *testing.T, s store.Store) {
 		mustImport(t, s, app1, account("a"), account("other"))
+		if got := mustRevokedAt(t, s, app1, "a"); got != 0 {
+			t.Errorf("before any revocation SignInsRevokedAt = %d, want 0", got)
+		}
 		for _, step := range []struct{ at, want int64 }{
 			{100, 100}, {50, 100}, {100, 100}, {200, 200}, {0, 200},
 		} {
 			if err := s.RevokeSignIns(t.Context(), app1, "a", step.at); err != nil {
 				t.Fatalf("RevokeSignIns(%d): %v", step.at, err)
 			}
-			if got := mustGetAccounts(t, s, app1, "a")["a"].SigsRevokedAt; got != step.want {
-				t.Errorf("after RevokeSignIns(%d) SigsRevokedAt = %d, want %d", step.at, got, step.want)
+			if got := mustRevokedAt(t, s, app1, "a"); got != step.want {
+				t.Errorf("after RevokeSignIns(%d) SignInsRevokedAt = %d, want %d", step.at, got, step.want)
 			}
 		}
-		if got := mustGetAccounts(t, s, app1, "other")["other"].SigsRevokedAt; got != 0 {
-			t.Errorf("other account's SigsRevokedAt = %d, want 0", got)
+		if got := mustRevokedAt(t, s, app1, "other"); got != 0 {
+			t.Errorf("other account's SignInsRevokedAt = %d, want 0", got)
 		}
 	}},
 	{"RevokeSignInsMissing", func(t *testing.T, s store.Store) {
@@ -150,6 +147,52 @@ var accountCases = []testCase{
 		checkErrorIs(t, "RevokeSignIns of a missing account", err, store.ErrNotFound)
 		if got := mustGetAccounts(t, s, app1, "ghost"); len(got) != 0 {
 			t.Errorf("RevokeSignIns created the account: %v", got)
+		}
+		if got := mustRevokedAt(t, s, app1, "ghost"); got != 0 {
+			t.Errorf("RevokeSignIns of a missing account recorded %d", got)
+		}
+	}},
+	{"RevocationSurvivesDeleteAndReimport", func(t *testing.T, s store.Store) {
+		mustImport(t, s, app1, account("a"))
+		if err := s.RevokeSignIns(t.Context(), app1, "a", 1_700_000_000); err != nil {
+			t.Fatalf("RevokeSignIns: %v", err)
+		}
+		if _, err := s.DeleteAccounts(t.Context(), app1, []string{"a"}, 0); err != nil {
+			t.Fatalf("DeleteAccounts: %v", err)
+		}
+		if got := mustRevokedAt(t, s, app1, "a"); got != 1_700_000_000 {
+			t.Errorf("after delete SignInsRevokedAt = %d, want 1700000000", got)
+		}
+		checkFlags(t, "created on re-import", mustImport(t, s, app1, account("a")), []bool{true})
+		if got := mustRevokedAt(t, s, app1, "a"); got != 1_700_000_000 {
+			t.Errorf("after re-import SignInsRevokedAt = %d, want 1700000000", got)
+		}
+		if err := s.RevokeSignIns(t.Context(), app1, "a", 1_700_000_500); err != nil {
+			t.Fatalf("RevokeSignIns after re-import: %v", err)
+		}
+		if got := mustRevokedAt(t, s, app1, "a"); got != 1_700_000_500 {
+			t.Errorf("after a second kick SignInsRevokedAt = %d, want 1700000500", got)
+		}
+	}},
+	{"DeleteRevokesSignIns", func(t *testing.T, s store.Store) {
+		mustImport(t, s, app1, account("a"), account("b"), account("kicked"), account("plain"))
+		if err := s.RevokeSignIns(t.Context(), app1, "kicked", 900); err != nil {
+			t.Fatalf("RevokeSignIns: %v", err)
+		}
+		existed, err := s.DeleteAccounts(t.Context(), app1, []string{"a", "ghost", "kicked", "a"}, 500)
+		if err != nil {
+			t.Fatalf("DeleteAccounts: %v", err)
+		}
+		checkFlags(t, "existed", existed, []bool{true, false, true, true})
+		if _, err := s.DeleteAccounts(t.Context(), app1, []string{"plain"}, 0); err != nil {
+			t.Fatalf("DeleteAccounts without revocation: %v", err)
+		}
+		// A missing account gets no revocation (deleting unknown IDs must
+		// not grow the table); a later kick is kept.
+		for id, want := range map[string]int64{"a": 500, "ghost": 0, "kicked": 900, "plain": 0, "b": 0} {
+			if got := mustRevokedAt(t, s, app1, id); got != want {
+				t.Errorf("SignInsRevokedAt(%q) = %d, want %d", id, got, want)
+			}
 		}
 	}},
 	{"UnicodeUserIDs", func(t *testing.T, s store.Store) {
@@ -190,7 +233,7 @@ var accountCases = []testCase{
 				t.Fatalf("profile of %s = %v", id, p)
 			}
 		}
-		existed, err := s.DeleteAccounts(t.Context(), app1, ids)
+		existed, err := s.DeleteAccounts(t.Context(), app1, ids, 0)
 		if err != nil {
 			t.Fatalf("DeleteAccounts: %v", err)
 		}

@@ -23,11 +23,11 @@ var isolationCases = []testCase{
 		}
 		checkProfiles(t, mustGetProfiles(t, s, app2, []string{"u"}),
 			map[string][]store.ProfileItem{"u": items("N", `"two"`, "X", `2`)})
-		if got := mustGetAccounts(t, s, app2, "u")["u"].SigsRevokedAt; got != 0 {
-			t.Errorf("app2's SigsRevokedAt = %d after revoking in app1", got)
+		if got := mustRevokedAt(t, s, app2, "u"); got != 0 {
+			t.Errorf("app2's SignInsRevokedAt = %d after revoking in app1", got)
 		}
 
-		existed, err := s.DeleteAccounts(t.Context(), app1, []string{"u"})
+		existed, err := s.DeleteAccounts(t.Context(), app1, []string{"u"}, 600)
 		if err != nil {
 			t.Fatalf("DeleteAccounts: %v", err)
 		}
@@ -38,6 +38,12 @@ var isolationCases = []testCase{
 		checkProfiles(t, mustGetProfiles(t, s, app2, []string{"u"}),
 			map[string][]store.ProfileItem{"u": items("N", `"two"`, "X", `2`)})
 		checkProfiles(t, mustGetProfiles(t, s, app1, []string{"u"}), map[string][]store.ProfileItem{})
+		if got := mustRevokedAt(t, s, app2, "u"); got != 0 {
+			t.Errorf("app2's SignInsRevokedAt = %d after deleting in app1", got)
+		}
+		if got := mustRevokedAt(t, s, app1, "u"); got != 600 {
+			t.Errorf("app1's SignInsRevokedAt = %d after deleting, want 600", got)
+		}
 	}},
 	{"AppsDoNotShareAccounts", func(t *testing.T, s store.Store) {
 		mustCreateApp(t, s, store.App{SDKAppID: app1, Config: []byte(`{}`)})
@@ -219,7 +225,7 @@ func everyMethod(app uint64) map[string]func(context.Context, store.Store) error
 			return err
 		},
 		"DeleteAccounts": func(ctx context.Context, s store.Store) error {
-			_, err := s.DeleteAccounts(ctx, app, []string{"a"})
+			_, err := s.DeleteAccounts(ctx, app, []string{"a"}, 1)
 			return err
 		},
 		"GetAccounts": func(ctx context.Context, s store.Store) error {
@@ -227,6 +233,10 @@ func everyMethod(app uint64) map[string]func(context.Context, store.Store) error
 			return err
 		},
 		"RevokeSignIns": func(ctx context.Context, s store.Store) error { return s.RevokeSignIns(ctx, app, "a", 1) },
+		"SignInsRevokedAt": func(ctx context.Context, s store.Store) error {
+			_, err := s.SignInsRevokedAt(ctx, app, "a")
+			return err
+		},
 		"SetProfile": func(ctx context.Context, s store.Store) error {
 			return s.SetProfile(ctx, app, "a", items("N", `"x"`))
 		},

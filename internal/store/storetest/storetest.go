@@ -118,6 +118,15 @@ func mustGetAccounts(t *testing.T, s store.Store, app uint64, userIDs ...string)
 	return got
 }
 
+func mustRevokedAt(t *testing.T, s store.Store, app uint64, userID string) int64 {
+	t.Helper()
+	at, err := s.SignInsRevokedAt(t.Context(), app, userID)
+	if err != nil {
+		t.Fatalf("SignInsRevokedAt(%d, %q): %v", app, userID, err)
+	}
+	return at
+}
+
 // checkProfiles compares profiles byte for byte, including that present
 // accounts map to non-nil slices.
 func checkProfiles(t *testing.T, got, want map[string][]store.ProfileItem) {
