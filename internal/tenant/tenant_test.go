@@ -12,9 +12,8 @@ import (
 
 // countingApps is a store with no apps that counts GetApp calls.
 type countingApps struct {
-	store.Apps
-	store.Accounts
-	gets int
+	Store // nil: only GetApp is called
+	gets  int
 }
 
 func (c *countingApps) GetApp(context.Context, uint64) (store.App, error) {
