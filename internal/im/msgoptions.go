@@ -285,7 +285,6 @@ func parseSyncOtherMachine(r *rawSendOptions, o *SendOptions) error {
 	return nil
 }
 
-
 // parseFlags reads the 0/1 options.
 func parseFlags(r *rawSendOptions, o *SendOptions) error {
 	var err error
@@ -415,4 +414,3 @@ func isRangeErr(err error) bool {
 	ne, ok := err.(*strconv.NumError)
 	return ok && ne.Err == strconv.ErrRange
 }
-
