@@ -150,3 +150,54 @@ func TestBadFramesKeepSessionUsable(t *testing.T) {
 		t.Errorf("bob's history with alice: %+v %v", hist.Messages, err)
 	}
 }
+
+// TestCursorEdgesOverWebSocket: sequence cursors beyond what the store can
+// hold are refused with the invalid-parameter code of their command and
+// the value the caller sent; a sync position beyond the head is answered
+// with Next at the head; an out-of-range option is quoted as sent.
+func TestCursorEdgesOverWebSocket(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	importUsers(t, s, "alice", "bob")
+	r := dialRaw(t, s.base)
+	login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
+		testAppID, sig(t, "alice"))
+	if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
+		t.Fatalf("login: %+v", a)
+	}
+	for i, c := range []struct {
+		cmd, data string
+		code      int
+		raw       string
+	}{
+		{"sync", `{"After":9223372036854775808}`, 90010, "9223372036854775808"},
+		{"sync", `{"After":18446744073709551616}`, 90010, "18446744073709551616"},
+		{"sync", `{"After":-1}`, 90010, "-1"},
+		{"c2c_history", `{"Peer":"bob","BeforeSeq":9223372036854775808}`, 90010, "9223372036854775808"},
+		{"c2c_history", `{"Peer":"bob","MaxTime":9223372036854775807}`, 90010, "9223372036854775807"},
+		{"c2c_history", `{"Peer":"bob","LastMsgKey":"9223372036854775808_1_1"}`, 90054, "9223372036854775808_1_1"},
+		{"mark_read", `{"Peer":"bob","UpToSeq":9223372036854775808}`, 70402, "9223372036854775808"},
+		{"revoke", `{"Peer":"bob","MsgKey":"9223372036854775808_1_1"}`, 90054, "9223372036854775808_1_1"},
+		{"send_c2c", `{"To_Account":"bob","MsgRandom":1,"SyncOtherMachine":7,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, 90031, "SyncOtherMachine 7"},
+		{"send_c2c", `{"To_Account":"bob","MsgRandom":1,"MsgLifeTime":99999999999999999999,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, 90026, "99999999999999999999"},
+	} {
+		id := 10 + i
+		a := r.exchange(ws.OpText, fmt.Appendf(nil, `{"id":%d,"cmd":%q,"data":%s}`, id, c.cmd, c.data))
+		if a.ID != uint64(id) || a.Code != c.code || !strings.Contains(a.Info, c.raw) {
+			t.Errorf("%s %s: answered %+v, want code %d quoting %s", c.cmd, c.data, a, c.code, c.raw)
+		}
+	}
+	a := r.exchange(ws.OpText, []byte(`{"id":50,"cmd":"send_c2c","data":{"To_Account":"bob","MsgRandom":2,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}}`))
+	if a.Code != 0 {
+		t.Fatalf("send: %+v", a)
+	}
+	var page struct {
+		Entries    []json.RawMessage
+		Head, Next uint64
+		Complete   bool
+	}
+	a = r.exchange(ws.OpText, []byte(`{"id":51,"cmd":"sync","data":{"After":9223372036854775807}}`))
+	if a.Code != 0 || json.Unmarshal(a.Data, &page) != nil || len(page.Entries) != 0 || page.Head != 1 || page.Next != 1 || !page.Complete {
+		t.Errorf("sync after MaxInt64 with head 1: %+v, page %+v; want no entries, Next 1, complete", a, page)
+	}
+}

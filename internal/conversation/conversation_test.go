@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -355,4 +357,71 @@ func TestDeleteConversation(t *testing.T) {
 		err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "ghost"})
 		wantCode(t, "unknown peer", err, im.CodeAccountNotFound)
 	})
+}
+
+// TestCursorEdges: read positions and times beyond what the store holds
+// are refused with the caller's value quoted; a list cursor with a huge
+// StartIndex is an empty, complete page, not an overflow.
+func TestCursorEdges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, backends()[0])
+	h.accounts(t, "alice", "bob")
+	h.send(t, "alice", "bob")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		req  conversation.ReadRequest
+		raw  string
+	}{
+		{"UpToSeq 2^63", conversation.ReadRequest{UpToSeq: 1 << 63}, "9223372036854775808"},
+		{"UpToSeq 2^64-1", conversation.ReadRequest{UpToSeq: 1<<64 - 1}, "18446744073709551615"},
+		{"UpToTime beyond milliseconds", conversation.ReadRequest{UpToTime: 1 << 62}, "4611686018427387904"},
+		{"UpToTime negative", conversation.ReadRequest{UpToTime: -2}, "-2"},
+	} {
+		tc.req.SDKAppID, tc.req.Owner, tc.req.Peer = h.app, "bob", "alice"
+		_, err := h.svc.MarkRead(ctx, tc.req)
+		wantCode(t, tc.name, err, im.CodeInvalidParameter)
+		if !strings.Contains(err.Error(), tc.raw) {
+			t.Errorf("%s: error %q does not quote %s", tc.name, err, tc.raw)
+		}
+	}
+	if convs, err := h.store.GetConversations(ctx, h.app, "bob", []string{"alice"}); err != nil || convs["alice"].ReadSeq != 0 || convs["alice"].Unread != 1 {
+		t.Errorf("refused mark_read changed the conversation: %+v, %v", convs, err)
+	}
+	if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: im.MaxSeq}); err != nil {
+		t.Errorf("mark read up to MaxSeq: %v", err)
+	}
+	page, err := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob",
+		Cursor: conversation.Cursor{UpdatedAt: math.MaxInt64, Index: math.MaxInt}})
+	if err != nil || len(page.Conversations) != 1 || !page.Complete {
+		// UpdatedAt MaxInt64 lists everything before it: the one conversation.
+		t.Errorf("list from a huge cursor = %+v, %v; want the conversation, complete", page, err)
+	}
+}
+
+// TestListPageBytes: a full page of conversations with the longest peer
+// IDs stays under MaxListPageBytes when encoded.
+func TestListPageBytes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, backends()[0])
+	peers := make([]string, conversation.MaxListLimit)
+	for i := range peers {
+		peers[i] = fmt.Sprintf("%0*d", im.MaxUserIDBytes, i)
+	}
+	h.accounts(t, append(peers, "owner")...)
+	for _, p := range peers {
+		h.send(t, p, "owner")
+	}
+	page, err := h.svc.List(context.Background(), conversation.ListRequest{SDKAppID: h.app, Owner: "owner", Limit: conversation.MaxListLimit})
+	if err != nil || len(page.Conversations) != conversation.MaxListLimit {
+		t.Fatalf("List = %d conversations, %v", len(page.Conversations), err)
+	}
+	enc, err := json.Marshal(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a full page encodes to %d bytes", len(enc))
+	if len(enc) > conversation.MaxListPageBytes {
+		t.Errorf("a full page encodes to %d bytes, over MaxListPageBytes %d", len(enc), conversation.MaxListPageBytes)
+	}
 }

@@ -8,9 +8,16 @@ import (
 )
 
 // Page sizes of List.
+//
+// A page is bounded in bytes by its count: an entry carries no message
+// content, only a Peer of at most im.MaxUserIDBytes and five numbers, so a
+// full page encodes to well under MaxListPageBytes on either edge.
 const (
 	DefaultListLimit = 100
 	MaxListLimit     = 100
+	// MaxListPageBytes is the most a full page takes encoded (documented
+	// bound; a test checks it).
+	MaxListPageBytes = 16 << 10
 )
 
 // Cursor is a position in a user's recent-contacts list, which is ordered
@@ -66,7 +73,8 @@ func (s *Service) List(ctx context.Context, req ListRequest) (Page, error) {
 	// Store pages are read with the store's own (UpdatedAt, Peer) cursor;
 	// w translates them into the (UpdatedAt, Index) cursor.
 	before, afterPeer := w.start.UpdatedAt, ""
-	batch := min(limit+1+w.start.Index, 1000)
+	// Index is the caller's; bounded here so the sum cannot overflow.
+	batch := min(limit+1+min(w.start.Index, 1000), 1000)
 	for {
 		convs, err := s.store.ListConversations(ctx, req.SDKAppID, req.Owner, before, afterPeer, batch)
 		if err != nil {

@@ -35,8 +35,15 @@ type ReadRequest struct {
 // changes, the owner's other devices get EventUnreadChanged with the new
 // total. Marking a conversation that does not exist changes nothing.
 //
-// Codes: 70402 malformed UserIDs; 70107 Owner or Peer is not an account.
+// Codes: 70402 malformed UserIDs, UpToSeq beyond im.MaxSeq or UpToTime
+// outside 0..im.MaxUnixSeconds; 70107 Owner or Peer is not an account.
 func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, error) {
+	if err := im.CheckSeq("UpToSeq", req.UpToSeq, im.CodeInvalidParameter); err != nil {
+		return Conversation{}, err
+	}
+	if err := im.CheckUnixSeconds("UpToTime", req.UpToTime, im.CodeInvalidParameter); err != nil {
+		return Conversation{}, err
+	}
 	if err := s.checkUsers(ctx, req.SDKAppID, req.Owner, req.Peer); err != nil {
 		return Conversation{}, err
 	}

@@ -97,9 +97,12 @@ func (h *messaging) sendC2C(ctx context.Context, s *Session, data json.RawMessag
 	return sendC2CAnswer{MsgSeq: res.MsgSeq, MsgTime: res.MsgTime, MsgKey: res.MsgKey}, nil
 }
 
+// syncRequest reads After as a number literal, so that a position beyond
+// uint64 is refused like one beyond im.MaxSeq (90010, quoting it) rather
+// than as a JSON error.
 type syncRequest struct {
-	After uint64 `json:"After"`
-	Limit int    `json:"Limit"`
+	After json.Number `json:"After"`
+	Limit int         `json:"Limit"`
 }
 
 type syncAnswer struct {
@@ -115,7 +118,11 @@ func (h *messaging) sync(ctx context.Context, s *Session, data json.RawMessage) 
 	if err := decodeData(data, &req, im.CodeMsgJSONParse); err != nil {
 		return nil, err
 	}
-	page, err := h.msgs.Sync(ctx, s.SDKAppID(), s.UserID(), req.After, req.Limit)
+	after, err := im.ParseSeq("After", req.After, im.CodeMsgFormat)
+	if err != nil {
+		return nil, err
+	}
+	page, err := h.msgs.Sync(ctx, s.SDKAppID(), s.UserID(), after, req.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +130,12 @@ func (h *messaging) sync(ctx context.Context, s *Session, data json.RawMessage) 
 }
 
 type historyRequest struct {
-	Peer       string `json:"Peer"`
-	Count      int    `json:"Count"`
-	LastMsgKey string `json:"LastMsgKey"`
-	BeforeSeq  uint64 `json:"BeforeSeq"`
-	MinTime    int64  `json:"MinTime"`
-	MaxTime    int64  `json:"MaxTime"`
+	Peer       string      `json:"Peer"`
+	Count      int         `json:"Count"`
+	LastMsgKey string      `json:"LastMsgKey"`
+	BeforeSeq  json.Number `json:"BeforeSeq"` // as syncRequest.After
+	MinTime    int64       `json:"MinTime"`
+	MaxTime    int64       `json:"MaxTime"`
 }
 
 type historyAnswer struct {
@@ -143,7 +150,10 @@ func (h *messaging) history(ctx context.Context, s *Session, data json.RawMessag
 	if err := decodeData(data, &req, im.CodeMsgJSONParse); err != nil {
 		return nil, err
 	}
-	before := req.BeforeSeq
+	before, err := im.ParseSeq("BeforeSeq", req.BeforeSeq, im.CodeMsgFormat)
+	if err != nil {
+		return nil, err
+	}
 	if req.LastMsgKey != "" {
 		seq, _, _, err := im.ParseMsgKey(req.LastMsgKey)
 		if err != nil {

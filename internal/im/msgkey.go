@@ -24,7 +24,8 @@ func FormatMsgKey(seq uint64, random uint32, t int64) string {
 
 // ParseMsgKey splits a MsgKey made by FormatMsgKey. It accepts exactly the
 // strings FormatMsgKey produces (no signs other than a negative time, no
-// leading zeros, no spaces), so a key has one spelling. An invalid key is a
+// leading zeros, no spaces), so a key has one spelling, and only a seq up
+// to MaxSeq and a time within ±MaxUnixSeconds. An invalid key is a
 // 90054 *Error; a caller whose command has another code for it re-codes.
 func ParseMsgKey(key string) (seq uint64, random uint32, t int64, err error) {
 	bad := func(why string) (uint64, uint32, int64, error) {
@@ -46,6 +47,9 @@ func ParseMsgKey(key string) (seq uint64, random uint32, t int64, err error) {
 	}
 	if FormatMsgKey(seq, uint32(r), t) != key {
 		return bad("not in canonical form")
+	}
+	if seq > MaxSeq || t > MaxUnixSeconds || t < -MaxUnixSeconds {
+		return bad("sequence number or time out of range")
 	}
 	return seq, uint32(r), t, nil
 }

@@ -233,6 +233,13 @@ func parseRandom(r *rawSendOptions, o *SendOptions) error {
 	return nil
 }
 
+// The integer options are range-checked here and the errors quote the
+// literal the caller sent: intLiteral clamps a value beyond int64, and
+// SendOptions holds ints, so an error built from the parsed value would
+// show a number the caller never sent. Every range is well inside int64,
+// so a clamped value is outside it too. Validate repeats the checks for
+// options built in Go.
+
 func parseTimeStamp(r *rawSendOptions, o *SendOptions) error {
 	if absent(r.MsgTimeStamp) {
 		return nil
@@ -241,7 +248,10 @@ func parseTimeStamp(r *rawSendOptions, o *SendOptions) error {
 	if !ok {
 		return Errorf(CodeMsgTimeStamp, "MsgTimeStamp must be an integer, got %s", clip(string(r.MsgTimeStamp)))
 	}
-	o.MsgTimeStamp = v // range checked by Validate
+	if v < 0 || v > math.MaxUint32 {
+		return Errorf(CodeMsgTimeStamp, "MsgTimeStamp %s is outside 0..4294967295", clip(string(r.MsgTimeStamp)))
+	}
+	o.MsgTimeStamp = v
 	return nil
 }
 
@@ -253,7 +263,10 @@ func parseLifeTime(r *rawSendOptions, o *SendOptions) error {
 	if !ok {
 		return Errorf(CodeMsgLifeTimeNotInt, "MsgLifeTime must be an integer, got %s", clip(string(r.MsgLifeTime)))
 	}
-	o.MsgLifeTime = int(clamp(v, -1, MaxMsgLifeTime+1)) // range checked by Validate
+	if v < 0 || v > MaxMsgLifeTime {
+		return Errorf(CodeMsgLifeTime, "MsgLifeTime %s is outside 0..%d seconds", clip(string(r.MsgLifeTime)), MaxMsgLifeTime)
+	}
+	o.MsgLifeTime = int(v)
 	return nil
 }
 
@@ -265,7 +278,10 @@ func parseSyncOtherMachine(r *rawSendOptions, o *SendOptions) error {
 	if !ok {
 		return Errorf(CodeMsgSyncOtherMachine, "SyncOtherMachine must be an integer, got %s", clip(string(r.SyncOtherMachine)))
 	}
-	o.SyncOtherMachine = int(clamp(v, -1, 3)) // value checked by Validate
+	if v != SyncToSender && v != NoSyncToSender {
+		return Errorf(CodeMsgSyncOtherMachine, "SyncOtherMachine %s is not 1 or 2", clip(string(r.SyncOtherMachine)))
+	}
+	o.SyncOtherMachine = int(v)
 	return nil
 }
 
@@ -397,8 +413,4 @@ func intLiteral(raw []byte) (v int64, ok bool) {
 func isRangeErr(err error) bool {
 	ne, ok := err.(*strconv.NumError)
 	return ok && ne.Err == strconv.ErrRange
-}
-
-func clamp(v, lo, hi int64) int64 {
-	return max(lo, min(v, hi))
 }

@@ -2,6 +2,8 @@ package im
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -325,4 +327,61 @@ func FuzzParseSendOptions(f *testing.F) {
 			t.Fatalf("parsed options do not validate: %+v: %v", o, err)
 		}
 	})
+}
+
+// TestErrorsQuoteTheInput: for every integer option and element field, an
+// out-of-range value (small, negative, beyond int64 or uint64) is refused
+// with the field's code and an error text holding exactly what the caller
+// sent, never a clamped or converted number.
+func TestErrorsQuoteTheInput(t *testing.T) {
+	values := []string{"7", "-3", "4294967296", "9223372036854775808", "99999999999999999999", "-99999999999999999999"}
+	fields := []struct {
+		name string
+		code int
+		// request builds a whole request around the raw value.
+		request func(raw string) string
+	}{
+		{"MsgRandom", CodeMsgRandom, func(v string) string { return `{"MsgRandom":` + v + `}` }},
+		{"MsgTimeStamp", CodeMsgTimeStamp, func(v string) string { return `{"MsgRandom":1,"MsgTimeStamp":` + v + `}` }},
+		{"MsgLifeTime", CodeMsgLifeTime, func(v string) string { return `{"MsgRandom":1,"MsgLifeTime":` + v + `}` }},
+		{"SyncOtherMachine", CodeMsgSyncOtherMachine, func(v string) string { return `{"MsgRandom":1,"SyncOtherMachine":` + v + `}` }},
+		{"OnlineOnlyFlag", CodeMsgFormat, func(v string) string { return `{"MsgRandom":1,"OnlineOnlyFlag":` + v + `}` }},
+		{"IsNeedReadReceipt", CodeMsgFormat, func(v string) string { return `{"MsgRandom":1,"IsNeedReadReceipt":` + v + `}` }},
+		{"PushFlag", CodeMsgFormat, func(v string) string { return `{"MsgRandom":1,"OfflinePushInfo":{"PushFlag":` + v + `}}` }},
+		{"BadgeMode", CodeMsgFormat, func(v string) string { return `{"MsgRandom":1,"OfflinePushInfo":{"ApnsInfo":{"BadgeMode":` + v + `}}}` }},
+	}
+	for _, f := range fields {
+		for _, v := range values {
+			if f.name == "MsgRandom" && v == "7" || f.name == "MsgTimeStamp" && v == "7" || f.name == "MsgLifeTime" && v == "7" {
+				continue // in range
+			}
+			t.Run(f.name+"="+v, func(t *testing.T) {
+				_, err := ParseSendOptions([]byte(f.request(v)), Limits{})
+				wantCode(t, err, f.code, v)
+			})
+		}
+	}
+	elements := []struct{ name, body string }{
+		{"TIMFaceElem.Index", `[{"MsgType":"TIMFaceElem","MsgContent":{"Index":%s,"Data":"x"}}]`},
+		{"TIMImageElem.ImageFormat", `[{"MsgType":"TIMImageElem","MsgContent":{"UUID":"u","ImageFormat":%s,"ImageInfoArray":[]}}]`},
+		{"TIMSoundElem.Second", `[{"MsgType":"TIMSoundElem","MsgContent":{"Url":"https://x","UUID":"u","Size":1,"Second":%s,"Download_Flag":2}}]`},
+		{"TIMFileElem.Download_Flag", `[{"MsgType":"TIMFileElem","MsgContent":{"Url":"https://x","UUID":"u","FileSize":1,"FileName":"f","Download_Flag":%s}}]`},
+	}
+	for _, e := range elements {
+		for _, v := range values {
+			if e.name == "TIMFaceElem.Index" && (v == "7" || v == "-3") || e.name == "TIMSoundElem.Second" && v == "7" {
+				continue // in range
+			}
+			t.Run(e.name+"="+v, func(t *testing.T) {
+				_, err := ParseMsgBody([]byte(fmt.Sprintf(e.body, v)), Limits{})
+				var ie *Error
+				if !errors.As(err, &ie) || (ie.Code != CodeMsgFormat && ie.Code != CodeMsgBodyInvalid) {
+					t.Fatalf("err = %v, want code %d or %d", err, CodeMsgFormat, CodeMsgBodyInvalid)
+				}
+				if !strings.Contains(ie.Info, v) {
+					t.Errorf("Info = %q, want it to quote %s", ie.Info, v)
+				}
+			})
+		}
+	}
 }

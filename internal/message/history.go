@@ -22,7 +22,8 @@ type HistoryRequest struct {
 	// unbounded): getTimeBegin and getTimeBegin+getTimePeriod.
 	MinTime, MaxTime int64
 	// Count is the page size (DefaultHistoryCount when <= 0, at most
-	// MaxHistoryCount).
+	// MaxHistoryCount). A page also stops at the service's page bytes
+	// (DefaultPageBytes), after at least one message.
 	Count int
 }
 
@@ -41,9 +42,13 @@ type HistoryPage struct {
 // included, flagged, without content.
 //
 // Codes: 20003 invalid User; 90003/90012 missing or invalid Peer; 90010
-// MinTime after MaxTime.
+// MinTime after MaxTime, a time outside 0..im.MaxUnixSeconds or BeforeSeq
+// beyond im.MaxSeq.
 func (s *Service) History(ctx context.Context, req HistoryRequest) (HistoryPage, error) {
 	if err := checkParticipants(req.User, req.Peer); err != nil {
+		return HistoryPage{}, err
+	}
+	if err := im.CheckSeq("BeforeSeq", req.BeforeSeq, im.CodeMsgFormat); err != nil {
 		return HistoryPage{}, err
 	}
 	q, err := timeRange(req.MinTime, req.MaxTime)
@@ -51,7 +56,7 @@ func (s *Service) History(ctx context.Context, req HistoryRequest) (HistoryPage,
 		return HistoryPage{}, err
 	}
 	q.BeforeSeq = req.BeforeSeq
-	msgs, complete, err := s.history(ctx, req.SDKAppID, req.User, req.Peer, q, pageCount(req.Count, DefaultHistoryCount))
+	msgs, complete, err := s.history(ctx, req.SDKAppID, req.User, req.Peer, q, pageCount(req.Count, DefaultHistoryCount), s.pageBytes)
 	return HistoryPage{Messages: msgs, Complete: complete}, err
 }
 
@@ -61,7 +66,10 @@ type RoamRequest struct {
 	SDKAppID uint64
 	Operator string // Operator_Account (old name From_Account)
 	Peer     string // Peer_Account (old name To_Account)
-	// MaxCnt is the page size, 1..MaxHistoryCount (larger is capped).
+	// MaxCnt is the page size, 1..MaxHistoryCount (larger is capped). A
+	// page also stops at the service's roam page bytes
+	// (DefaultRoamPageBytes), after at least one message, with Complete
+	// false.
 	MaxCnt int
 	// MinTime and MaxTime bound MsgTime (Unix seconds, inclusive; 0 means
 	// unbounded).
@@ -122,7 +130,7 @@ func (s *Service) RoamHistory(ctx context.Context, req RoamRequest) (RoamPage, e
 	if err := s.checkAccounts(ctx, req.SDKAppID, req.Operator, req.Peer); err != nil {
 		return RoamPage{}, err
 	}
-	msgs, complete, err := s.history(ctx, req.SDKAppID, req.Operator, req.Peer, q, min(req.MaxCnt, MaxHistoryCount))
+	msgs, complete, err := s.history(ctx, req.SDKAppID, req.Operator, req.Peer, q, min(req.MaxCnt, MaxHistoryCount), s.roamBytes)
 	if err != nil {
 		return RoamPage{}, err
 	}
@@ -135,13 +143,17 @@ func (s *Service) RoamHistory(ctx context.Context, req RoamRequest) (RoamPage, e
 }
 
 // history collects up to count visible messages matching q, newest first,
-// and reports whether the range holds no more.
-func (s *Service) history(ctx context.Context, sdkAppID uint64, viewer, peer string, q store.HistoryQuery, count int) ([]Message, bool, error) {
+// within pageBytes (at least one message), and reports whether the range
+// holds no more. A page cut short by either bound ends just before the
+// first message it left out, so continuing before its last message's Seq
+// misses nothing.
+func (s *Service) history(ctx context.Context, sdkAppID uint64, viewer, peer string, q store.HistoryQuery, count, pageBytes int) ([]Message, bool, error) {
 	conv, err := s.conversation(ctx, sdkAppID, viewer, peer)
 	if err != nil {
 		return nil, false, err
 	}
 	q.AfterSeq = conv.ClearedSeq
+	budget := pageBudget{limit: pageBytes}
 	var out []Message
 	for len(out) <= count {
 		q.Limit = count + 1 - len(out)
@@ -152,6 +164,9 @@ func (s *Service) history(ctx context.Context, sdkAppID uint64, viewer, peer str
 		for _, r := range page {
 			if !visibleTo(viewer, &r) {
 				continue
+			}
+			if len(out) < count && !budget.take(&r) {
+				return out, false, nil
 			}
 			m, err := fromStored(r, 0)
 			if err != nil {
@@ -194,7 +209,11 @@ func (s *Service) readSeq(ctx context.Context, sdkAppID uint64, owner, peer stri
 // timeRange converts an inclusive range of Unix seconds to the store's
 // milliseconds (0 stays unbounded).
 func timeRange(minTime, maxTime int64) (store.HistoryQuery, error) {
-	if minTime < 0 || maxTime < 0 || (maxTime > 0 && minTime > maxTime) {
+	if err := firstErr(im.CheckUnixSeconds("MinTime", minTime, im.CodeMsgFormat),
+		im.CheckUnixSeconds("MaxTime", maxTime, im.CodeMsgFormat)); err != nil {
+		return store.HistoryQuery{}, err
+	}
+	if maxTime > 0 && minTime > maxTime {
 		return store.HistoryQuery{}, im.Errorf(im.CodeMsgFormat, "time range %d..%d is invalid", minTime, maxTime)
 	}
 	q := store.HistoryQuery{MinTime: minTime * 1000}
@@ -209,4 +228,14 @@ func pageCount(n, def int) int {
 		return def
 	}
 	return min(n, MaxHistoryCount)
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -28,29 +28,19 @@ type RecallRequest struct {
 // it flagged as recalled (MsgFlagBits FlagRecalled), and both participants'
 // devices get EventMessageRevoked. A user may recall only their own
 // message, within the app's recall window; an admin any message, any time.
+// Of concurrent recalls of one message exactly one succeeds and sends the
+// event; the others answer 20023, as a recall after it would.
 //
 // Codes: 90054 a malformed MsgKey; 20022 no such message (from From to
 // To); 90009 a user recalling someone else's message; 20023 already
 // recalled; 20016 the recall window has passed.
 func (s *Service) Recall(ctx context.Context, req RecallRequest) error {
-	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
-	if err != nil {
+	var m Message
+	err := retryChanged(func() (err error) {
+		m, err = s.recallOnce(ctx, req)
 		return err
-	}
-	if r.State == store.StateRecalled {
-		return im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was already recalled", req.MsgKey)
-	}
-	if !req.ByAdmin {
-		if err := s.checkRecallWindow(ctx, req.SDKAppID, r.Time); err != nil {
-			return err
-		}
-	}
-	m, err := fromStored(r, 0)
+	})
 	if err != nil {
-		return err
-	}
-	m.Body, m.CloudCustomData, m.Recalled, m.Modified = im.MsgBody{}, "", true, false
-	if err := s.update(ctx, req.SDKAppID, &m); err != nil {
 		return err
 	}
 	data, err := appendJSON(nil, RevokedEvent{
@@ -61,6 +51,29 @@ func (s *Service) Recall(ctx context.Context, req RecallRequest) error {
 	}
 	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageRevoked, data)
 	return nil
+}
+
+// recallOnce reads the message and recalls it if it is still as read
+// (errChanged otherwise).
+func (s *Service) recallOnce(ctx context.Context, req RecallRequest) (Message, error) {
+	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
+	if err != nil {
+		return Message{}, err
+	}
+	if r.State == store.StateRecalled {
+		return Message{}, im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was already recalled", req.MsgKey)
+	}
+	if !req.ByAdmin {
+		if err := s.checkRecallWindow(ctx, req.SDKAppID, r.Time); err != nil {
+			return Message{}, err
+		}
+	}
+	m, err := fromStored(r, 0)
+	if err != nil {
+		return Message{}, err
+	}
+	m.Body, m.CloudCustomData, m.Recalled, m.Modified = im.MsgBody{}, "", true, false
+	return m, s.update(ctx, req.SDKAppID, &m, r.Rev)
 }
 
 // checkRecallWindow refuses (20016) a user's recall after the app's window.
@@ -97,6 +110,9 @@ type ModifyRequest struct {
 // (modify_c2c_msg, a client's modifyMessage) and returns the message as
 // now stored. History shows the new content with IsModified; both
 // participants' devices get EventMessageModified carrying the message.
+// The change applies to the message as stored when it is written: if a
+// concurrent modify or recall changed it after Modify read it, Modify reads
+// it again (and answers 20023 if it was recalled meanwhile).
 //
 // Codes: 90010 nothing to modify; the body and CloudCustomData codes;
 // 90054, 20022, 90009 as Recall; 20023 the message was recalled.
@@ -104,6 +120,25 @@ func (s *Service) Modify(ctx context.Context, req ModifyRequest) (Message, error
 	if req.Body == nil && req.CloudCustomData == nil {
 		return Message{}, im.Errorf(im.CodeMsgFormat, "give MsgBody or CloudCustomData to modify")
 	}
+	var m Message
+	err := retryChanged(func() (err error) {
+		m, err = s.modifyOnce(ctx, req)
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	data, err := m.AppendJSON(nil)
+	if err != nil {
+		return Message{}, err
+	}
+	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageModified, data)
+	return m, nil
+}
+
+// modifyOnce reads the message and applies the change if it is still as
+// read (errChanged otherwise).
+func (s *Service) modifyOnce(ctx context.Context, req ModifyRequest) (Message, error) {
 	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
 	if err != nil {
 		return Message{}, err
@@ -125,25 +160,42 @@ func (s *Service) Modify(ctx context.Context, req ModifyRequest) (Message, error
 		return Message{}, err
 	}
 	m.Modified = true
-	if err := s.update(ctx, req.SDKAppID, &m); err != nil {
-		return Message{}, err
-	}
-	data, err := m.AppendJSON(nil)
-	if err != nil {
-		return Message{}, err
-	}
-	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageModified, data)
-	return m, nil
+	return m, s.update(ctx, req.SDKAppID, &m, r.Rev)
 }
 
-// update writes m's document and state over the stored message.
-func (s *Service) update(ctx context.Context, sdkAppID uint64, m *Message) error {
+// errChanged: the message changed between reading and updating it.
+var errChanged = errors.New("message: changed since read")
+
+// maxUpdateAttempts bounds how often Recall and Modify read a message
+// again after losing a race to another update. Each loss means another
+// update succeeded, so a few attempts end any realistic race; a message
+// modified without pause is reported as an internal error, not retried
+// forever.
+const maxUpdateAttempts = 4
+
+// retryChanged runs attempt until it returns something other than
+// errChanged, at most maxUpdateAttempts times.
+func retryChanged(attempt func() error) error {
+	var err error
+	for range maxUpdateAttempts {
+		if err = attempt(); !errors.Is(err, errChanged) {
+			return err
+		}
+	}
+	return fmt.Errorf("message: gave up after %d attempts: %w", maxUpdateAttempts, err)
+}
+
+// update writes m's document and state over the stored message if it is
+// still at revision rev; errChanged if another update came first.
+func (s *Service) update(ctx context.Context, sdkAppID uint64, m *Message, rev uint64) error {
 	doc, err := m.encodeDoc()
 	if err != nil {
 		return err
 	}
-	err = s.store.UpdateC2C(ctx, sdkAppID, m.From, m.To, m.Seq, doc, m.state())
+	err = s.store.UpdateC2C(ctx, sdkAppID, m.From, m.To, store.C2CUpdate{Seq: m.Seq, Rev: rev, Doc: doc, State: m.state()})
 	switch {
+	case errors.Is(err, store.ErrConflict):
+		return errChanged
 	case errors.Is(err, store.ErrNotFound):
 		return im.Errorf(im.CodeC2CRecallNotFound, "message %s no longer exists", m.Key())
 	case err != nil:

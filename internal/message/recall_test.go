@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -298,4 +299,108 @@ func TestSyncCarriesRevisions(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestConcurrentRecallsOneOutcome races recalls of one message, by the
+// sender and by an admin: exactly one answers success and exactly one
+// revoke event goes to each participant; the others answer 20023.
+func TestConcurrentRecallsOneOutcome(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		const (
+			trials  = 5
+			callers = 20
+		)
+		h.accounts(t, "alice", "bob")
+		for trial := range trials {
+			sent := h.send(t, "alice", "bob", "race", uint32(100+trial))
+			h.bus.take()
+			errs := make([]error, callers)
+			var wg sync.WaitGroup
+			for i := range callers {
+				wg.Go(func() {
+					errs[i] = h.svc.Recall(context.Background(), message.RecallRequest{
+						SDKAppID: h.app, From: "alice", To: "bob", MsgKey: sent.MsgKey, ByAdmin: i%2 == 1,
+					})
+				})
+			}
+			wg.Wait()
+			won := 0
+			for i, err := range errs {
+				if err == nil {
+					won++
+					continue
+				}
+				if code, _ := im.CodeOf(err); code != im.CodeC2CAlreadyRecalled {
+					t.Errorf("trial %d caller %d: %v, want success or code %d", trial, i, err, im.CodeC2CAlreadyRecalled)
+				}
+			}
+			if won != 1 {
+				t.Errorf("trial %d: %d of %d concurrent recalls succeeded, want exactly 1", trial, won, callers)
+			}
+			revoked := map[string]int{}
+			for _, p := range h.bus.take() {
+				if p.ev.Name == message.EventMessageRevoked {
+					revoked[p.user]++
+				}
+			}
+			if revoked["alice"] != 1 || revoked["bob"] != 1 {
+				t.Errorf("trial %d: revoke events per user %v, want one each for alice and bob", trial, revoked)
+			}
+		}
+	})
+}
+
+// TestConcurrentModifiesAllApply races modifies of one message's
+// CloudCustomData: each either applies on top of the state it finally read
+// or reports an error; none is lost silently, and every success sends its
+// event.
+func TestConcurrentModifiesAllApply(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		const callers = 6
+		h.accounts(t, "alice", "bob")
+		sent := h.send(t, "alice", "bob", "draft", 1)
+		h.bus.take()
+		errs := make([]error, callers)
+		var wg sync.WaitGroup
+		for i := range callers {
+			wg.Go(func() {
+				ccd := strconv.Itoa(i)
+				_, errs[i] = h.svc.Modify(context.Background(), message.ModifyRequest{
+					SDKAppID: h.app, From: "alice", To: "bob", MsgKey: sent.MsgKey, CloudCustomData: &ccd,
+				})
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			}
+		}
+		modified := 0
+		for _, p := range h.bus.take() {
+			if p.user == "bob" && p.ev.Name == message.EventMessageModified {
+				modified++
+			}
+		}
+		if ok == 0 || modified != ok {
+			t.Errorf("%d of %d modifies succeeded and bob got %d modify events; want at least one, and one event per success", ok, callers, modified)
+		}
+		// The stored message is one of the successful modifies' results.
+		got := h.history(t, "bob", "alice")
+		if len(got) != 1 || !got[0].Modified || errs[mustAtoi(t, got[0].CloudCustomData)] != nil {
+			t.Errorf("stored message after the race = %+v", got)
+		}
+	})
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("Atoi(%q): %v", s, err)
+	}
+	return n
 }

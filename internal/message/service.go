@@ -44,6 +44,23 @@ const (
 	// admin_getroammsg page (MaxCnt).
 	DefaultHistoryCount = 20
 	MaxHistoryCount     = 100
+	// DefaultPageBytes bounds a Sync or History page in bytes as well as in
+	// count, so that 1,000 entries of the largest size cannot make a frame
+	// of many megabytes. Entries are measured by PageEntryBytes; a page
+	// stops before the entry that would take it over the bound, but always
+	// holds at least one entry, so a client following the continuation
+	// always progresses.
+	DefaultPageBytes = 256 << 10
+	// DefaultRoamPageBytes bounds an admin_getroammsg page likewise. The
+	// reference pages admin_getroammsg when a result exceeds about 13 KB,
+	// so app backends written for it already continue with LastMsgKey
+	// whenever Complete is 0; Parley keeps that page size so they see the
+	// same pages, while clients (Sync, History) get larger ones.
+	DefaultRoamPageBytes = 13 << 10
+	// PageEntryOverhead is what PageEntryBytes adds to each entry's stored
+	// document for its other fields (accounts, numbers, MsgKey, JSON
+	// names): about what the encoding of a message without content takes.
+	PageEntryOverhead = 200
 	// DefaultRecallWindow and DefaultRetention apply when no Settings are
 	// configured (the tenant defaults: 120 s and 7 days).
 	DefaultRecallWindow = 2 * time.Minute
@@ -93,6 +110,11 @@ type Config struct {
 	Profiles Profiles
 	// Limits bounds message bodies. Zero: the reference's C2C limits.
 	Limits im.Limits
+	// PageBytes bounds Sync and History pages (DefaultPageBytes when
+	// zero); RoamPageBytes admin_getroammsg pages (DefaultRoamPageBytes
+	// when zero). Tests lower them to reach the bounds with few messages.
+	PageBytes     int
+	RoamPageBytes int
 	// Clock stamps messages and measures windows. Nil: time.Now.
 	Clock Clock
 	// RetentionInterval is the pause between retention sweeps
@@ -121,6 +143,8 @@ type Service struct {
 	afterSend   AfterSend
 	profiles    Profiles
 	limits      im.Limits
+	pageBytes   int
+	roamBytes   int
 	now         Clock
 	interval    time.Duration
 	log         *slog.Logger
@@ -147,6 +171,8 @@ func New(cfg Config) *Service {
 		afterSend:    cfg.AfterSend,
 		profiles:     cfg.Profiles,
 		limits:       cfg.Limits,
+		pageBytes:    cfg.PageBytes,
+		roamBytes:    cfg.RoamPageBytes,
 		now:          cfg.Clock,
 		interval:     cfg.RetentionInterval,
 		log:          cfg.Logger,
@@ -160,6 +186,12 @@ func New(cfg Config) *Service {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.pageBytes <= 0 {
+		s.pageBytes = DefaultPageBytes
+	}
+	if s.roamBytes <= 0 {
+		s.roamBytes = DefaultRoamPageBytes
 	}
 	if s.interval <= 0 {
 		s.interval = DefaultRetentionInterval

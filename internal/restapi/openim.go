@@ -389,8 +389,8 @@ func (s *Server) adminSetMsgRead(ctx context.Context, call Call, body []byte) (a
 	if err := decodeBody(body, &req, im.CodeMsgJSONParse); err != nil {
 		return nil, err
 	}
-	if req.MsgReadTime < 0 {
-		return nil, im.Errorf(im.CodeMsgFormat, "MsgReadTime %d is negative", req.MsgReadTime)
+	if err := im.CheckUnixSeconds("MsgReadTime", req.MsgReadTime, im.CodeMsgFormat); err != nil {
+		return nil, err
 	}
 	_, err := s.conversations.MarkRead(ctx, conversation.ReadRequest{
 		SDKAppID: call.SDKAppID, Owner: req.Report, Peer: req.Peer, UpToTime: req.MsgReadTime,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,5 +253,49 @@ func TestUnreadAndSetMsgRead(t *testing.T) {
 	got := api.mustOK(t, "openim/admin_getroammsg", `{"Operator_Account":"alice","Peer_Account":"bob","MaxCnt":1}`)
 	if m := got["MsgList"].([]any)[0].(map[string]any); m["IsPeerRead"] != json.Number("1") || got["Complete"] != json.Number("0") {
 		t.Errorf("IsPeerRead/Complete: %v", got)
+	}
+}
+
+// TestGetRoamMsgPagesAt13KB: admin_getroammsg pages at about 13 KB of
+// messages, as the reference does; following LastMsgKey until Complete
+// returns every message once, newest first. Positions and times beyond
+// what can be stored are refused quoting the value.
+func TestGetRoamMsgPagesAt13KB(t *testing.T) {
+	api := newMessagingAPI(t, "alice", "bob")
+	const n = 9
+	for i := range n {
+		api.mustOK(t, "openim/sendmsg", fmt.Sprintf(`{"From_Account":"alice","To_Account":"bob","MsgRandom":%d,"MsgBody":%s}`,
+			i+1, textBody(strings.Repeat("z", 5000))))
+	}
+	var seqs []string
+	key, pages := "", 0
+	for ; pages < 2*n; pages++ {
+		got := api.mustOK(t, "openim/admin_getroammsg", fmt.Sprintf(`{"Operator_Account":"alice","Peer_Account":"bob","MaxCnt":100,"LastMsgKey":%q}`, key))
+		list := got["MsgList"].([]any)
+		if len(list) == 0 || len(list) > 2 {
+			t.Fatalf("page %d holds %d messages of 5 KB, want 1 or 2 (13 KiB)", pages, len(list))
+		}
+		for _, m := range list {
+			seqs = append(seqs, string(m.(map[string]any)["MsgSeq"].(json.Number)))
+		}
+		key = got["LastMsgKey"].(string)
+		if got["Complete"] == json.Number("1") {
+			break
+		}
+	}
+	if want := []string{"9", "8", "7", "6", "5", "4", "3", "2", "1"}; !slices.Equal(seqs, want) {
+		t.Errorf("MsgSeqs over %d pages %v, want %v", pages+1, seqs, want)
+	}
+
+	for _, c := range []struct{ name, command, body, raw string }{
+		{"roam key beyond int64", "openim/admin_getroammsg", `{"Operator_Account":"alice","Peer_Account":"bob","MaxCnt":5,"LastMsgKey":"9223372036854775808_1_1"}`, "9223372036854775808_1_1"},
+		{"roam MaxTime beyond ms", "openim/admin_getroammsg", `{"Operator_Account":"alice","Peer_Account":"bob","MaxCnt":5,"MaxTime":9223372036854775807}`, "9223372036854775807"},
+		{"set read time beyond ms", "openim/admin_set_msg_read", `{"Report_Account":"bob","Peer_Account":"alice","MsgReadTime":9223372036854776}`, "9223372036854776"},
+		{"withdraw key beyond int64", "openim/admin_msgwithdraw", `{"From_Account":"alice","To_Account":"bob","MsgKey":"18446744073709551615_1_1"}`, "18446744073709551615_1_1"},
+	} {
+		got := api.call(t, c.command, c.body)
+		if got["ErrorCode"] == json.Number("0") || !strings.Contains(fmt.Sprint(got["ErrorInfo"]), c.raw) {
+			t.Errorf("%s: %v %v, want a refusal quoting %s", c.name, got["ErrorCode"], got["ErrorInfo"], c.raw)
+		}
 	}
 }

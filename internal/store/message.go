@@ -33,6 +33,11 @@ type C2CMessage struct {
 	SenderSync bool
 	// NoLastMsg: the message does not become the conversations' last message.
 	NoLastMsg bool
+	// Rev is the message's revision: 0 as appended, changed (never back to
+	// an earlier value) by every UpdateC2C. A caller that read the message
+	// passes it back in C2CUpdate.Rev, so its change applies only to the
+	// state it read. Ignored by AppendC2C.
+	Rev uint64
 }
 
 // Message lifecycle states.
@@ -61,6 +66,16 @@ type C2CAppended struct {
 	// false). For a duplicate they are 0.
 	RecipientSyncSeq uint64
 	SenderSyncSeq    uint64
+}
+
+// C2CUpdate asks UpdateC2C to change one stored message.
+type C2CUpdate struct {
+	Seq uint64 // the message's Seq in its conversation
+	// Rev is the message's Rev as the caller read it: the update applies
+	// only if no other update came in between.
+	Rev   uint64
+	Doc   []byte
+	State int
 }
 
 // SyncEntry is one position of a user's sync stream: a message to or from
@@ -119,14 +134,18 @@ type Messages interface {
 	// GetC2C returns one message of the conversation {a, b}; ErrNotFound.
 	GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64) (C2CMessage, error)
 	// UpdateC2C replaces the Doc and State of a stored message (recall,
-	// modify); recalling an unread message takes it out of the recipient's
+	// modify) if its Rev is still u.Rev, and gives it a new Rev; recalling an unread message takes it out of the recipient's
 	// unread count. In the same transaction it appends a revision entry
 	// (SyncEntry.Revision) pointing at the message to the recipient's sync
 	// stream and, unless the message has SenderSync false, the sender's,
 	// numbered like appends (gapless under any concurrency), so a device
 	// that syncs later learns the new state. The message's previous
-	// revision entries, superseded, are removed. ErrNotFound.
-	UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64, doc []byte, state int) error
+	// revision entries, superseded, are removed. ErrNotFound if there is
+	// no such message; ErrConflict, with nothing written, if its Rev is no
+	// longer u.Rev (another update won: re-read and decide again). Of any
+	// number of concurrent updates read at one Rev, exactly one succeeds,
+	// across processes sharing the database.
+	UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, u C2CUpdate) error
 	// DeleteC2CBefore deletes up to limit messages (with their sync and
 	// revision entries) of the app older than before (Unix ms) and returns how many
 	// it deleted; the retention sweeper calls it in small batches.

@@ -15,8 +15,10 @@ import (
 var (
 	// ErrNotFound: the addressed app, account or row does not exist.
 	ErrNotFound = errors.New("store: not found")
-	// ErrConflict: a row with the same key already exists.
-	ErrConflict = errors.New("store: already exists")
+	// ErrConflict: a row with the same key already exists, or (for the
+	// conditional updates that say so) the row changed since the caller
+	// read it.
+	ErrConflict = errors.New("store: already exists or changed")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store: closed")
 )

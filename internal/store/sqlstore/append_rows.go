@@ -104,23 +104,28 @@ func markDuplicates(msgs []*pendingMsg, stored map[dedupKey][]store.C2CMessage) 
 }
 
 // messageColumns are the columns scanMessage reads, from c2c_messages m.
+// The position of the message's latest revision entry in its recipient's
+// stream is its Rev: every UpdateC2C raises it, from the recipient's sync
+// counter, which never goes back.
 const messageColumns = `m.from_user, m.to_user, m.seq, m.random, m.sent_at, m.client_seq,
-	m.doc, m.state, m.unread, m.sender_sync, m.no_last_msg`
+	m.doc, m.state, m.unread, m.sender_sync, m.no_last_msg, m.to_rev_sync_seq`
 
 // scanMessage scans first into dest, then messageColumns.
 func scanMessage(row scanner, dest ...any) (store.C2CMessage, error) {
 	var (
 		m                    store.C2CMessage
 		seq, random, client  int64
+		rev                  int64
 		unread, sync, noLast bool
 	)
 	dest = append(dest, &m.From, &m.To, &seq, &random, &m.Time, &client,
-		&m.Doc, &m.State, &unread, &sync, &noLast)
+		&m.Doc, &m.State, &unread, &sync, &noLast, &rev)
 	if err := row.Scan(dest...); err != nil {
 		return store.C2CMessage{}, err
 	}
 	m.Seq, m.Random, m.ClientSeq = uint64(seq), uint32(random), uint64(client)
 	m.Unread, m.SenderSync, m.NoLastMsg = unread, sync, noLast
+	m.Rev = uint64(rev)
 	m.Doc = orEmpty(m.Doc)
 	return m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -177,20 +178,30 @@ func (s *Store) GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq ui
 	return msg, err
 }
 
-// UpdateC2C replaces the Doc and State of a stored message; store.ErrNotFound
-// if it does not exist. Recalling an unread message the recipient has not
-// read yet also takes it out of the recipient's unread count, as MarkRead
-// would. In the same transaction it appends a revision entry for the
-// message to the recipient's stream and, with SenderSync, the sender's
-// (see appendRevision).
+// UpdateC2C replaces the Doc and State of a stored message if its Rev is
+// still u.Rev; store.ErrNotFound if it does not exist, store.ErrConflict
+// if another update changed it since the caller read it. Recalling an
+// unread message the recipient has not read yet also takes it out of the
+// recipient's unread count, as MarkRead would. In the same transaction it
+// appends a revision entry for the message to the recipient's stream and,
+// with SenderSync, the sender's (see appendRevision); the new entry's
+// position is the message's new Rev.
+//
+// The condition is checked by the UPDATE itself, under the row lock: on
+// PostgreSQL a second transaction waiting for the lock re-checks the row
+// the first committed and matches nothing, so of two updates read at one
+// Rev exactly one wins.
 //
 // Lock order, shared with appends, retention and DeleteConversation: the
 // message row, sync counters (sorted), conversation rows, sync entries.
-func (s *Store) UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, seq uint64, doc []byte, state int) error {
+func (s *Store) UpdateC2C(ctx context.Context, sdkAppID uint64, a, b string, up store.C2CUpdate) error {
 	lo, hi := conversationPair(a, b)
-	op := fmt.Sprintf("update message %d of %q and %q in app %d", seq, a, b, sdkAppID)
+	op := fmt.Sprintf("update message %d (rev %d) of %q and %q in app %d", up.Seq, up.Rev, a, b, sdkAppID)
+	if up.Seq > math.MaxInt64 || up.Rev > math.MaxInt64 {
+		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNotFound)
+	}
 	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
-		u, err := updateMessage(ctx, tx, appKey(sdkAppID), lo, hi, int64(seq), orEmpty(doc), state)
+		u, err := updateMessage(ctx, tx, appKey(sdkAppID), lo, hi, up, orEmpty(up.Doc))
 		if err != nil {
 			return err
 		}
@@ -212,22 +223,23 @@ type updatedMessage struct {
 	toRev, fromRev int64
 }
 
-// updateMessage writes the new document and state. For a recall, only the
-// update that changes the state reports unreadRecall, however many recalls
-// race.
-func updateMessage(ctx context.Context, tx *sql.Tx, app int64, lo, hi string, seq int64, doc []byte, state int) (updatedMessage, error) {
+// updateMessage writes the new document and state if the message's Rev
+// (to_rev_sync_seq) is still up.Rev. For a recall, only the update that
+// changes the state reports unreadRecall.
+func updateMessage(ctx context.Context, tx *sql.Tx, app int64, lo, hi string, up store.C2CUpdate, doc []byte) (updatedMessage, error) {
 	const update = `UPDATE c2c_messages SET doc = $5, state = $6
-		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4`
+		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4 AND to_rev_sync_seq = $7`
 	const returning = ` RETURNING to_user, from_user, unread, sender_sync, to_rev_sync_seq, from_rev_sync_seq`
+	seq := int64(up.Seq)
 	u := updatedMessage{app: app, lo: lo, hi: hi, seq: seq}
 	scan := func(q string) error {
 		var unread bool
-		err := tx.QueryRowContext(ctx, q, app, lo, hi, seq, doc, state).
+		err := tx.QueryRowContext(ctx, q, app, lo, hi, seq, doc, up.State, int64(up.Rev)).
 			Scan(&u.to, &u.from, &unread, &u.senderSync, &u.toRev, &u.fromRev)
-		u.unreadRecall = unread && state == store.StateRecalled
+		u.unreadRecall = unread && up.State == store.StateRecalled
 		return err
 	}
-	if state == store.StateRecalled {
+	if up.State == store.StateRecalled {
 		err := scan(update + ` AND state <> $6` + returning)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return u, err
@@ -235,10 +247,20 @@ func updateMessage(ctx context.Context, tx *sql.Tx, app int64, lo, hi string, se
 	}
 	err := scan(update + returning)
 	u.unreadRecall = false
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, store.ErrNotFound
+	if !errors.Is(err, sql.ErrNoRows) {
+		return u, err
 	}
-	return u, err
+	// Nothing matched: tell a missing message from one that changed.
+	var rev int64
+	err = tx.QueryRowContext(ctx, `SELECT to_rev_sync_seq FROM c2c_messages
+		WHERE sdkappid = $1 AND user_lo = $2 AND user_hi = $3 AND seq = $4`, app, lo, hi, seq).Scan(&rev)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return u, store.ErrNotFound
+	case err != nil:
+		return u, err
+	}
+	return u, store.ErrConflict
 }
 
 // appendRevision appends a revision entry for the updated message to the

@@ -33,7 +33,11 @@ func TestRevisionEntriesAreDeleted(t *testing.T) {
 		}
 		update := func(seq uint64, state int) {
 			t.Helper()
-			if err := s.UpdateC2C(ctx, app, "alice", "bob", seq, []byte(`{}`), state); err != nil {
+			cur, err := s.GetC2C(ctx, app, "alice", "bob", seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.UpdateC2C(ctx, app, "alice", "bob", store.C2CUpdate{Seq: seq, Rev: cur.Rev, Doc: []byte(`{}`), State: state}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -56,6 +56,7 @@ var sharedCases = []struct {
 		checkSeqs(t, "history", seqsOf(fullHistory(t, stores[1], app1, "alice", "bob")), []uint64{1})
 	}},
 	{"ConversationUpdatesRacingAppends", conversationUpdatesRacingAppends},
+	{"ConcurrentUpdatesAtOneRevOneWins", racingUpdates},
 }
 
 var appendConcurrencyCases = []testCase{
@@ -216,7 +217,7 @@ func conversationUpdatesRacingAppends(t *testing.T, stores []store.Store) {
 				case 2:
 					err = s.DeleteConversation(t.Context(), app1, to, from, w%2 == 0)
 				case 3:
-					err = s.UpdateC2C(t.Context(), app1, from, to, out[0].Msg.Seq, []byte(`{}`), store.StateRecalled)
+					err = s.UpdateC2C(t.Context(), app1, from, to, store.C2CUpdate{Seq: out[0].Msg.Seq, Doc: []byte(`{}`), State: store.StateRecalled})
 				}
 				if err != nil {
 					t.Errorf("worker %d round %d: %v", w, i, err)

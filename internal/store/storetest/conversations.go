@@ -111,7 +111,7 @@ var conversationCases = []testCase{
 		silent.Msg.Unread = false
 		mustAppendOne(t, s, app1, silent)
 		sendN(t, s, app1, "alice", "bob", 2, 5, t0+4) // 5, 6
-		if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", 6, []byte(`{}`), store.StateRecalled); err != nil {
+		if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", store.C2CUpdate{Seq: 6, Doc: []byte(`{}`), State: store.StateRecalled}); err != nil {
 			t.Fatal(err)
 		}
 		if c := mustMarkRead(t, s, app1, "bob", "alice", 1); c.Unread != 2 { // 2 and 5

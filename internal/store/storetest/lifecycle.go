@@ -265,7 +265,7 @@ func everyMethod(app uint64) map[string]func(context.Context, store.Store) error
 			return err
 		},
 		"UpdateC2C": func(ctx context.Context, s store.Store) error {
-			return s.UpdateC2C(ctx, app, "a", "b", 1, []byte(`{}`), store.StateRecalled)
+			return s.UpdateC2C(ctx, app, "a", "b", store.C2CUpdate{Seq: 1, Doc: []byte(`{}`), State: store.StateRecalled})
 		},
 		"DeleteC2CBefore": func(ctx context.Context, s store.Store) error {
 			_, err := s.DeleteC2CBefore(ctx, app, t0, 10)

@@ -382,7 +382,7 @@ var messageCases = []testCase{
 		_, err = s.GetC2C(t.Context(), app1, "alice", "carol", 1)
 		checkErrorIs(t, "GetC2C of a missing conversation", err, store.ErrNotFound)
 
-		if err := s.UpdateC2C(t.Context(), app1, "bob", "alice", 2, []byte(`{"modified":true}`), store.StateModified); err != nil {
+		if err := s.UpdateC2C(t.Context(), app1, "bob", "alice", store.C2CUpdate{Seq: 2, Doc: []byte(`{"modified":true}`), State: store.StateModified}); err != nil {
 			t.Fatalf("UpdateC2C: %v", err)
 		}
 		got, err := s.GetC2C(t.Context(), app1, "alice", "bob", 2)
@@ -398,14 +398,12 @@ var messageCases = []testCase{
 		}
 		checkMessage(t, "updated message in the sync stream", entries[0].Msg, want)
 		checkErrorIs(t, "UpdateC2C of a missing message",
-			s.UpdateC2C(t.Context(), app1, "alice", "bob", 9, []byte(`{}`), store.StateRecalled), store.ErrNotFound)
+			s.UpdateC2C(t.Context(), app1, "alice", "bob", store.C2CUpdate{Seq: 9, Doc: []byte(`{}`), State: store.StateRecalled}), store.ErrNotFound)
 	}},
 	{"RecallLowersUnread", func(t *testing.T, s store.Store) {
 		sendN(t, s, app1, "alice", "bob", 3, 1, t0)
 		for range 2 { // recalling twice counts once
-			if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", 3, []byte(`{"recalled":1}`), store.StateRecalled); err != nil {
-				t.Fatalf("UpdateC2C: %v", err)
-			}
+			mustUpdate(t, s, app1, "alice", "bob", 3, []byte(`{"recalled":1}`), store.StateRecalled)
 			if c := mustConversation(t, s, app1, "bob", "alice"); c.Unread != 2 {
 				t.Errorf("bob's Unread after recalling message 3 = %d, want 2", c.Unread)
 			}
@@ -414,7 +412,7 @@ var messageCases = []testCase{
 			t.Errorf("recalled doc = %s", got.Doc)
 		}
 		mustMarkRead(t, s, app1, "bob", "alice", 1)
-		if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", 1, []byte(`{}`), store.StateRecalled); err != nil {
+		if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", store.C2CUpdate{Seq: 1, Doc: []byte(`{}`), State: store.StateRecalled}); err != nil {
 			t.Fatal(err)
 		}
 		if c := mustConversation(t, s, app1, "bob", "alice"); c.Unread != 1 {
@@ -468,7 +466,7 @@ var messageCases = []testCase{
 		if c := mustConversation(t, s, app2, "bob", "alice"); c.Unread != 1 || c.LastSeq != 1 {
 			t.Errorf("app2's conversation = %+v, want Unread 1, LastSeq 1", c)
 		}
-		if err := s.UpdateC2C(t.Context(), app2, "alice", "bob", 3, nil, store.StateRecalled); !errors.Is(err, store.ErrNotFound) {
+		if err := s.UpdateC2C(t.Context(), app2, "alice", "bob", store.C2CUpdate{Seq: 3, State: store.StateRecalled}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("UpdateC2C of app1's message through app2 = %v, want ErrNotFound", err)
 		}
 		if n, err := s.DeleteC2CBefore(t.Context(), app2, t0+100, 100); err != nil || n != 1 {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 
@@ -101,6 +102,46 @@ var revisionCases = []testCase{
 			t.Errorf("alice's stream after retention = %+v, want empty", got)
 		}
 	}},
+	{"UpdateIsConditionalOnRev", func(t *testing.T, s store.Store) {
+		sendN(t, s, app1, "alice", "bob", 1, 1, t0)
+		first := mustGet(t, s, app1, "alice", "bob", 1)
+		if first.Rev != 0 {
+			t.Errorf("Rev of a message never updated = %d, want 0", first.Rev)
+		}
+		up := store.C2CUpdate{Seq: 1, Rev: first.Rev, Doc: []byte(`{"v":1}`), State: store.StateModified}
+		if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", up); err != nil {
+			t.Fatalf("UpdateC2C at the Rev read: %v", err)
+		}
+		second := mustGet(t, s, app1, "alice", "bob", 1)
+		if second.Rev == first.Rev {
+			t.Fatalf("Rev after an update is still %d", second.Rev)
+		}
+		head := mustSyncHead(t, s, app1, "bob")
+		// The same update again, at the Rev read before the first: refused,
+		// nothing written.
+		stale := store.C2CUpdate{Seq: 1, Rev: first.Rev, Doc: []byte(`{"v":2}`), State: store.StateRecalled}
+		checkErrorIs(t, "UpdateC2C at a stale Rev", s.UpdateC2C(t.Context(), app1, "bob", "alice", stale), store.ErrConflict)
+		if got := mustGet(t, s, app1, "alice", "bob", 1); got.Rev != second.Rev || string(got.Doc) != `{"v":1}` || got.State != store.StateModified {
+			t.Errorf("after a refused update the message is %+v doc %s, want it unchanged", got, got.Doc)
+		}
+		if h := mustSyncHead(t, s, app1, "bob"); h != head {
+			t.Errorf("a refused update moved bob's sync head from %d to %d", head, h)
+		}
+		stale.Rev = second.Rev
+		if err := s.UpdateC2C(t.Context(), app1, "alice", "bob", stale); err != nil {
+			t.Fatalf("UpdateC2C at the new Rev: %v", err)
+		}
+		if third := mustGet(t, s, app1, "alice", "bob", 1); third.Rev == second.Rev || third.Rev == first.Rev {
+			t.Errorf("Rev after two updates = %d, want one not seen before (%d, %d)", third.Rev, first.Rev, second.Rev)
+		}
+		checkErrorIs(t, "UpdateC2C of a missing message at Rev 0",
+			s.UpdateC2C(t.Context(), app1, "alice", "bob", store.C2CUpdate{Seq: 2, State: store.StateRecalled}), store.ErrNotFound)
+		checkErrorIs(t, "UpdateC2C of a Seq beyond int64",
+			s.UpdateC2C(t.Context(), app1, "alice", "bob", store.C2CUpdate{Seq: 1 << 63, State: store.StateRecalled}), store.ErrNotFound)
+	}},
+	{"ConcurrentUpdatesAtOneRevOneWins", func(t *testing.T, s store.Store) {
+		racingUpdates(t, []store.Store{s})
+	}},
 	{"ConcurrentUpdatesAndAppendsStayGapless", func(t *testing.T, s store.Store) {
 		const n = 12
 		sendN(t, s, app1, "alice", "bob", n, 1, t0)
@@ -108,7 +149,7 @@ var revisionCases = []testCase{
 		errs := make(chan error, 2*n)
 		for i := range n {
 			wg.Go(func() {
-				errs <- s.UpdateC2C(t.Context(), app1, "alice", "bob", uint64(i+1), []byte(`{}`), store.StateRecalled)
+				errs <- s.UpdateC2C(t.Context(), app1, "alice", "bob", store.C2CUpdate{Seq: uint64(i + 1), Doc: []byte(`{}`), State: store.StateRecalled})
 			})
 			wg.Go(func() {
 				from, to := "alice", "bob"
@@ -144,9 +185,68 @@ var revisionCases = []testCase{
 	}},
 }
 
+// mustUpdate updates the message at the revision it has now.
 func mustUpdate(t *testing.T, s store.Store, app uint64, a, b string, seq uint64, doc []byte, state int) {
 	t.Helper()
-	if err := s.UpdateC2C(t.Context(), app, a, b, seq, doc, state); err != nil {
+	cur, err := s.GetC2C(t.Context(), app, a, b, seq)
+	if err != nil {
+		t.Fatalf("GetC2C(%d, %q, %q, %d): %v", app, a, b, seq, err)
+	}
+	if err := s.UpdateC2C(t.Context(), app, a, b, store.C2CUpdate{Seq: seq, Rev: cur.Rev, Doc: doc, State: state}); err != nil {
 		t.Fatalf("UpdateC2C(%d, %q, %q, %d): %v", app, a, b, seq, err)
+	}
+}
+
+func mustGet(t *testing.T, s store.Store, app uint64, a, b string, seq uint64) store.C2CMessage {
+	t.Helper()
+	m, err := s.GetC2C(t.Context(), app, a, b, seq)
+	if err != nil {
+		t.Fatalf("GetC2C(%d, %q, %q, %d): %v", app, a, b, seq, err)
+	}
+	return m
+}
+
+// racingUpdates races updates of one message, all read at its first Rev,
+// through the stores in turn, several times: exactly one of each race
+// succeeds, the others get ErrConflict, and the message gains exactly one
+// revision entry per participant.
+func racingUpdates(t *testing.T, stores []store.Store) {
+	const (
+		trials  = 5
+		writers = 8
+	)
+	s := stores[0]
+	for trial := range trials {
+		seq := uint64(trial + 1)
+		mustAppendOne(t, s, app1, send("alice", "bob", uint32(trial), t0+int64(trial)))
+		headBefore := mustSyncHead(t, s, app1, "bob")
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				state := store.StateRecalled
+				if w%2 == 1 {
+					state = store.StateModified
+				}
+				errs[w] = stores[w%len(stores)].UpdateC2C(t.Context(), app1, "bob", "alice",
+					store.C2CUpdate{Seq: seq, Rev: 0, Doc: []byte(`{}`), State: state})
+			})
+		}
+		wg.Wait()
+		won := 0
+		for w, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("trial %d writer %d: %v, want nil or ErrConflict", trial, w, err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("trial %d: %d of %d updates at one Rev succeeded, want exactly 1", trial, won, writers)
+		}
+		if h := mustSyncHead(t, s, app1, "bob"); h != headBefore+1 {
+			t.Errorf("trial %d: bob's sync head went from %d to %d, want one revision entry", trial, headBefore, h)
+		}
 	}
 }
