@@ -79,6 +79,10 @@ func (s *Session) handleFrame(op ws.OpCode, p []byte) bool {
 	case ws.OpPong:
 		return true
 	case ws.OpClose:
+		if !validClose(p) {
+			s.close(ReasonProtocolError, false)
+			return false
+		}
 		// Answer with the client's status code, as RFC 6455 §5.5.1 asks
 		// (unless the server is closing already and sent its own).
 		s.close(reasonClientClosed, false, controlFrame(ws.OpClose, p[:min(len(p), 2)]))
