@@ -46,6 +46,7 @@ const (
 	ReasonSigExpired     = "sig_expired"
 	ReasonSlowConsumer   = "slow_consumer"
 	ReasonIdleTimeout    = "idle_timeout"
+	ReasonInternalError  = "internal_error"
 	// Reasons that send no close frame: the peer left or cannot be written to.
 	reasonClientClosed = "client_closed"
 	reasonConnLost     = "connection_lost"
@@ -66,6 +67,7 @@ var closeCodes = map[string]ws.StatusCode{
 	ReasonSigExpired:     4004,
 	ReasonSlowConsumer:   4005,
 	ReasonIdleTimeout:    4006,
+	ReasonInternalError:  ws.StatusInternalServerError,
 }
 
 // request is a decoded client frame {"id":1,"cmd":"name","data":{...}}.

@@ -233,6 +233,13 @@ func (s *Session) setReadDeadline(t time.Time) {
 func (s *Session) writeLoop() {
 	defer s.gw.wg.Done()
 	defer close(s.writerDone)
+	defer func() {
+		if s.recovered(recover(), "write loop", false) {
+			// The stream may have stopped inside a frame: no close frame
+			// can follow, only the end of the connection.
+			_ = s.conn.Close()
+		}
+	}()
 	ping := time.NewTimer(s.gw.cfg.PingInterval)
 	defer ping.Stop()
 	for {
