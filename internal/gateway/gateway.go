@@ -108,8 +108,8 @@ type Config struct {
 	// SendQueueBytes is how many bytes of frames a session may have
 	// waiting to be written, counting those being written, before it is
 	// closed as a slow consumer; a frame larger than this alone closes
-	// it. Default 4 MiB: room for 16 of the largest pages a command
-	// answers (256 KiB), or for the whole frame cap of 16 KiB events, so
+	// it. Default 4 MiB: room for 16 answers of 256 KiB (a large page of
+	// messages), or for the whole frame cap of 16 KiB events, so
 	// that for ordinary traffic the frame cap binds first, while a
 	// session that stopped reading holds at most 4 MiB however large its
 	// frames are.
