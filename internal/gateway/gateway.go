@@ -109,10 +109,9 @@ type Config struct {
 	// waiting to be written, counting those being written, before it is
 	// closed as a slow consumer; a frame larger than this alone closes
 	// it. Default 4 MiB: room for 16 answers of 256 KiB (a large page of
-	// messages), or for the whole frame cap of 16 KiB events, so
-	// that for ordinary traffic the frame cap binds first, while a
-	// session that stopped reading holds at most 4 MiB however large its
-	// frames are.
+	// messages) or for the whole frame cap of 16 KiB events, so that for
+	// ordinary traffic the frame cap binds first, while a session that
+	// stopped reading holds at most 4 MiB however large its frames are.
 	SendQueueBytes int
 	// ReadBuffer and WriteBuffer size the pooled buffers a connection
 	// borrows while it reads or writes. Defaults 4 KiB and 16 KiB.

@@ -130,10 +130,10 @@ func (s *Session) apart(f func()) {
 // recoverPanic, deferred by each goroutine that runs client input, turns a
 // panic into a log entry and the close of this session with 1011
 // internal_error, so that a bug one client triggers ends only its own
-// connection (and is counted in parley_gateway_closes_total).
-// It must run on the read loop's side (the read loop, its command
-// goroutine, or after login), where reading the session's identity does
-// not race with login writing it.
+// connection (and is counted in parley_gateway_closes_total). Only the
+// read loop, its command goroutine and what starts after login defer it:
+// there, reading the session's identity does not race with login writing
+// it.
 func (s *Session) recoverPanic(where string) {
 	s.recovered(recover(), where, true)
 }
