@@ -78,8 +78,9 @@ func drain(s *Session) int {
 	case <-s.wake:
 	default:
 	}
-	frames, _ := s.take()
+	frames, counted, _ := s.take()
 	n := len(frames)
+	s.written(counted)
 	s.recycle(frames)
 	return n
 }

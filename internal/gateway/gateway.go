@@ -58,6 +58,7 @@ const (
 	DefaultMaxFrameBytes  = 64 << 10
 	DefaultMaxSkipBytes   = 1 << 20
 	DefaultSendQueue      = 256
+	DefaultSendQueueBytes = 4 << 20
 	DefaultReadBuffer     = 4 << 10
 	DefaultWriteBuffer    = 16 << 10
 )
@@ -104,6 +105,14 @@ type Config struct {
 	// SendQueue is how many frames a session may have waiting to be
 	// written before it is closed as a slow consumer. Default 256.
 	SendQueue int
+	// SendQueueBytes is how many bytes of frames a session may have
+	// waiting to be written, counting those being written, before it is
+	// closed as a slow consumer; a frame larger than this alone closes
+	// it. Default 4 MiB: room for 16 answers of 256 KiB (a large page of
+	// messages) or for the whole frame cap of 16 KiB events, so that for
+	// ordinary traffic the frame cap binds first, while a session that
+	// stopped reading holds at most 4 MiB however large its frames are.
+	SendQueueBytes int
 	// ReadBuffer and WriteBuffer size the pooled buffers a connection
 	// borrows while it reads or writes. Defaults 4 KiB and 16 KiB.
 	ReadBuffer, WriteBuffer int
@@ -129,6 +138,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = DefaultSendQueue
+	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = DefaultSendQueueBytes
 	}
 	if c.ReadBuffer <= 0 {
 		c.ReadBuffer = DefaultReadBuffer
@@ -163,6 +175,9 @@ type Gateway struct {
 	upgrader ws.HTTPUpgrader
 	readers  sync.Pool // *bufio.Reader of cfg.ReadBuffer
 	writers  sync.Pool // *bufio.Writer of cfg.WriteBuffer
+	// queuePeak is the most bytes any session has had counted against
+	// Config.SendQueueBytes: the evidence, for tests, that the cap holds.
+	queuePeak atomic.Int64
 
 	// ctx is the parent of handler contexts; cancelled when forced down.
 	ctx    context.Context
@@ -261,6 +276,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.metrics.connections.Inc()
 	go s.writeLoop()
 	go s.readLoop()
+}
+
+// notePeak raises queuePeak to n if n is higher.
+func (g *Gateway) notePeak(n int) {
+	for {
+		p := g.queuePeak.Load()
+		if int64(n) <= p || g.queuePeak.CompareAndSwap(p, int64(n)) {
+			return
+		}
+	}
 }
 
 // forget drops a session whose loops are ending.

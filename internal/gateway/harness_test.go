@@ -118,6 +118,7 @@ type trackingListener struct {
 	mu         sync.Mutex
 	conns      []net.Conn
 	sendBuffer int
+	wrap       func(net.Conn) net.Conn // if set, what Accept returns instead
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
@@ -131,6 +132,9 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 		_ = tc.SetWriteBuffer(l.sendBuffer)
 	}
 	l.conns = append(l.conns, c)
+	if l.wrap != nil {
+		c = l.wrap(c)
+	}
 	return c, nil
 }
 
@@ -142,6 +146,13 @@ func (l *trackingListener) dropAll() {
 		_ = c.Close()
 	}
 	l.conns = nil
+}
+
+// setWrap makes Accept hand the server wrap(conn) instead of each conn.
+func (l *trackingListener) setWrap(wrap func(net.Conn) net.Conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.wrap = wrap
 }
 
 func (l *trackingListener) setSendBuffer(n int) {

@@ -111,6 +111,7 @@ func (s *Session) watchSig(expiresAt int64, now time.Time) {
 	}
 	d := time.Unix(expiresAt, 0).Sub(now)
 	t := time.AfterFunc(d, func() {
+		defer s.recoverPanic("UserSig expiry")
 		data, _ := json.Marshal(struct{ SigExpiresAt int64 }{expiresAt})
 		if s.close(ReasonSigExpired, false, EncodeEvent(EventSigExpired, data)) {
 			s.gw.metrics.events.named(EventSigExpired).Inc()

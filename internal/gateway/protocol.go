@@ -47,6 +47,7 @@ const (
 	ReasonSlowConsumer   = "slow_consumer"
 	ReasonIdleTimeout    = "idle_timeout"
 	ReasonAccountDeleted = "account_deleted"
+	ReasonInternalError  = "internal_error"
 	// Reasons that send no close frame: the peer left or cannot be written to.
 	reasonClientClosed = "client_closed"
 	reasonConnLost     = "connection_lost"
@@ -68,6 +69,7 @@ var closeCodes = map[string]ws.StatusCode{
 	ReasonSlowConsumer:   4005,
 	ReasonIdleTimeout:    4006,
 	ReasonAccountDeleted: 4007,
+	ReasonInternalError:  ws.StatusInternalServerError,
 }
 
 // request is a decoded client frame {"id":1,"cmd":"name","data":{...}}.
@@ -226,6 +228,25 @@ func controlFrame(op ws.OpCode, p []byte) []byte {
 	b := newFrame(len(p))
 	b = append(b, p...)
 	return finishFrame(b, op)
+}
+
+// validClose reports whether p is a close frame payload a peer may send
+// (RFC 6455 §5.5.1, §7.4): empty, or a status code of the protocol's that
+// is not reserved for local use (1000-1003, 1007-1014) or of the
+// registered (3000-3999) or private (4000-4999) ranges, followed by a
+// UTF-8 reason.
+func validClose(p []byte) bool {
+	if len(p) == 0 {
+		return true
+	}
+	if len(p) < 2 || !utf8.Valid(p[2:]) {
+		return false
+	}
+	switch code := binary.BigEndian.Uint16(p); {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014, code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
 }
 
 // closeFrame returns the close frame for reason, or nil for reasons that

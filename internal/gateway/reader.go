@@ -159,8 +159,11 @@ func (r *frameReader) next() (ws.OpCode, []byte, error) {
 			r.op, r.message, r.skipped = h.OpCode, nil, -1
 		}
 		if r.skipped >= 0 || h.Length > r.maxMessage-int64(len(r.message)) {
-			if err := r.skip(h); err != nil || !h.Fin {
+			if err := r.skip(h); err != nil {
 				return 0, nil, err
+			}
+			if !h.Fin {
+				continue // the message is answered once, after its last fragment
 			}
 			return r.op, nil, errOversize
 		}

@@ -22,6 +22,7 @@ import (
 func (s *Session) readLoop() {
 	defer s.gw.wg.Done()
 	defer s.teardown()
+	defer s.recoverPanic("read loop")
 	s.setReadDeadline(time.Now().Add(s.gw.cfg.LoginTimeout))
 	for {
 		if s.active() {
@@ -79,6 +80,10 @@ func (s *Session) handleFrame(op ws.OpCode, p []byte) bool {
 	case ws.OpPong:
 		return true
 	case ws.OpClose:
+		if !validClose(p) {
+			s.close(ReasonProtocolError, false)
+			return false
+		}
 		// Answer with the client's status code, as RFC 6455 §5.5.1 asks
 		// (unless the server is closing already and sent its own).
 		s.close(reasonClientClosed, false, controlFrame(ws.OpClose, p[:min(len(p), 2)]))
@@ -91,7 +96,7 @@ func (s *Session) handleFrame(op ws.OpCode, p []byte) bool {
 		s.enqueue(errorResponse(0, im.Errorf(im.CodeMalformedRequest, "binary frames are not accepted; send JSON text frames")))
 		return true
 	}
-	apart(func() { s.handleText(p) })
+	s.apart(func() { s.handleText(p) })
 	return true
 }
 
@@ -112,13 +117,42 @@ func (s *Session) handleText(p []byte) {
 // never is below 4 KiB. Handling commands apart keeps the read loop, the
 // goroutine an idle session keeps, at the smallest stack: about 2 KiB less
 // per idle connection (BenchmarkIdleConnectionMemory).
-func apart(f func()) {
+func (s *Session) apart(f func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer s.recoverPanic("command")
 		f()
 	}()
 	<-done
+}
+
+// recoverPanic, deferred by each goroutine that runs client input, turns a
+// panic into a log entry and the close of this session with 1011
+// internal_error, so that a bug one client triggers ends only its own
+// connection (and is counted in parley_gateway_closes_total). Only the
+// read loop, its command goroutine and what starts after login defer it:
+// there, reading the session's identity does not race with login writing
+// it.
+func (s *Session) recoverPanic(where string) {
+	s.recovered(recover(), where, true)
+}
+
+// recovered logs the panic value v, if not nil, and starts closing the
+// session with internal_error; it reports whether there was a panic. The
+// log names the session (when withID: the caller is ordered after login),
+// never the frame, which may hold a UserSig.
+func (s *Session) recovered(v any, where string, withID bool) bool {
+	if v == nil {
+		return false
+	}
+	attrs := []any{"in", where, "remote", s.conn.RemoteAddr().String(), "panic", v, "stack", string(debug.Stack())}
+	if withID {
+		attrs = append(attrs, "session", s.id, "sdkappid", s.sdkAppID, "user", s.userID)
+	}
+	s.gw.log.Error("gateway: panic; closing the connection", attrs...)
+	s.close(ReasonInternalError, true)
+	return true
 }
 
 // dispatch answers one request.

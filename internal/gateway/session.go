@@ -16,9 +16,10 @@ import (
 // to a short-lived goroutine and waits for it (so commands run one at a
 // time, in arrival order, and the idle read loop keeps a minimal stack),
 // and the write loop, which drains the whole send queue into one buffered
-// write per wake-up. The queue holds pre-encoded frames and is bounded
-// (Config.SendQueue); a session whose queue overflows is closed as a slow
-// consumer.
+// write per wake-up. The queue holds pre-encoded frames and is bounded in
+// frames (Config.SendQueue) and in bytes (Config.SendQueueBytes, counting
+// the frames the write loop is writing until they are written); a session
+// whose queue overflows is closed as a slow consumer.
 type Session struct {
 	gw   *Gateway
 	conn net.Conn
@@ -36,11 +37,15 @@ type Session struct {
 
 	mu       sync.Mutex
 	state    sessionState
+	deadline bool // the writer fixed the final read deadline
+	// queued counts the bytes of the frames in queue and of those the
+	// writer took and has not finished writing; the frames close adds are
+	// not counted, so that a session at the cap can still say goodbye.
+	queued   int
 	queue    [][]byte
 	spare    [][]byte // the writer's previous batch, reused
 	reason   string   // why the session is closing
 	sigTimer *time.Timer
-	deadline bool // the writer fixed the final read deadline
 }
 
 type sessionState uint8
@@ -99,20 +104,24 @@ func (s *Session) closing() bool {
 
 // enqueue adds a frame to the send queue without blocking and reports
 // whether it was queued (not: the session is closing, or was just closed
-// as a slow consumer).
+// as a slow consumer because the frame would overflow the queue's frame
+// or byte cap). A frame shared with other sessions counts its full length
+// in each.
 func (s *Session) enqueue(frame []byte) bool {
 	s.mu.Lock()
 	switch {
 	case s.state == stateClosing:
 		s.mu.Unlock()
 		return false
-	case len(s.queue) >= s.gw.cfg.SendQueue:
+	case len(s.queue) >= s.gw.cfg.SendQueue, s.queued+len(frame) > s.gw.cfg.SendQueueBytes:
 		s.mu.Unlock()
 		s.gw.metrics.slowConsumers.Inc()
 		s.kick(ReasonSlowConsumer, "", true)
 		return false
 	}
 	s.queue = append(s.queue, frame)
+	s.queued += len(frame)
+	s.gw.notePeak(s.queued)
 	signal := len(s.queue) == 1
 	s.mu.Unlock()
 	if signal {
@@ -153,6 +162,9 @@ func (s *Session) close(reason string, dropPending bool, last ...[]byte) bool {
 	s.state = stateClosing
 	s.reason = reason
 	if dropPending {
+		for _, f := range s.queue {
+			s.queued -= len(f)
+		}
 		clear(s.queue)
 		s.queue = s.queue[:0]
 	}
@@ -170,14 +182,24 @@ func (s *Session) close(reason string, dropPending bool, last ...[]byte) bool {
 	return true
 }
 
-// take hands the queued frames to the writer and reports whether they are
-// the last ones.
-func (s *Session) take() (frames [][]byte, last bool) {
+// take hands the queued frames to the writer and reports how many bytes
+// of them count against the cap (they stay counted until the writer calls
+// written) and whether they are the last ones.
+func (s *Session) take() (frames [][]byte, counted int, last bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	frames = s.queue
 	s.queue, s.spare = s.spare[:0], nil
-	return frames, s.state == stateClosing
+	// The writer holds nothing between batches, so every counted byte is
+	// in the frames taken.
+	return frames, s.queued, s.state == stateClosing
+}
+
+// written releases the bytes of a batch take returned once it is written.
+func (s *Session) written(counted int) {
+	s.mu.Lock()
+	s.queued -= counted
+	s.mu.Unlock()
 }
 
 // recycle gives a written batch back for reuse, unless it grew large: an
@@ -211,6 +233,13 @@ func (s *Session) setReadDeadline(t time.Time) {
 func (s *Session) writeLoop() {
 	defer s.gw.wg.Done()
 	defer close(s.writerDone)
+	defer func() {
+		if s.recovered(recover(), "write loop", false) {
+			// The stream may have stopped inside a frame: no close frame
+			// can follow, only the end of the connection.
+			_ = s.conn.Close()
+		}
+	}()
 	ping := time.NewTimer(s.gw.cfg.PingInterval)
 	defer ping.Stop()
 	for {
@@ -221,7 +250,7 @@ func (s *Session) writeLoop() {
 			withPing = true
 			ping.Reset(s.gw.cfg.PingInterval)
 		}
-		frames, last := s.take()
+		frames, counted, last := s.take()
 		if withPing && !last {
 			frames = append(frames, pingFrame)
 		}
@@ -234,6 +263,7 @@ func (s *Session) writeLoop() {
 			_ = s.conn.Close() // unblocks the read loop
 			return
 		}
+		s.written(counted)
 		s.recycle(frames)
 		if last {
 			s.finish()
