@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+
 	"github.com/parley-im/parley/internal/app"
 )
 
@@ -253,4 +256,116 @@ func TestDataDirectoryHasOneOwner(t *testing.T) {
 	first.stop()
 	again := start(t, app.Config{DataDir: dir})
 	mustOK(t, again.rest("parley_config/get_app_config", map[string]any{}))
+}
+
+// TestSyncFloodEndsAsSlowConsumer: a session that pipelines maximal sync
+// requests without reading gets pages bounded in bytes and, once its send
+// queue passes its byte cap (4 MiB), a kicked slow_consumer event and close
+// 4005; the server's heap stays far from what unbounded pages held.
+//
+// The issue's scenario is 30 requests; on loopback the kernel takes about
+// 4 MB of a connection's output into its socket buffers, so 30 pages of
+// 256 KiB (7.5 MiB) fit in those plus the queue without overflowing it.
+// The test sends 100 (25 MiB) so that the queue must overflow;
+// internal/gateway's TestSlowConsumerByteCap checks the queue's peak.
+func TestSyncFloodEndsAsSlowConsumer(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	importUsers(t, s, "alice", "bob")
+	// 40 messages of ~15 KB: more than a 256 KiB page.
+	text, custom := strings.Repeat("t", 7000), strings.Repeat("c", 7000)
+	for i := range 40 {
+		mustOK(t, s.rest("openim/sendmsg", map[string]any{
+			"From_Account": "bob", "To_Account": "alice", "MsgRandom": i + 1, "CloudCustomData": custom,
+			"MsgBody": []any{map[string]any{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": text}}},
+		}))
+	}
+	// A small receive window, so that what the server cannot write stays
+	// in its send queue rather than in this machine's socket buffers.
+	d := ws.Dialer{NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(64 << 10)
+		}
+		return c, err
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	conn, _, _, err := d.Dial(ctx, wsURL(s.base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := &rawConn{t: t, conn: conn}
+	login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
+		testAppID, sig(t, "alice"))
+	if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
+		t.Fatalf("login: %+v", a)
+	}
+	const requests = 100
+	base := heapInUse()
+	stop := make(chan struct{})
+	peak := heapPeak(stop)
+	_ = conn.SetDeadline(time.Now().Add(waitLimit))
+	for i := range requests {
+		req := fmt.Appendf(nil, `{"id":%d,"cmd":"sync","data":{"After":0,"Limit":1000}}`, 100+i)
+		if err := wsutil.WriteClientMessage(conn, ws.OpText, req); err != nil {
+			break // the server may already have closed the session
+		}
+	}
+	// Read nothing until the server gives up on the session.
+	for deadline := time.Now().Add(waitLimit); !slowConsumerClosed(t, s); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session was never closed as a slow consumer")
+		}
+	}
+	var pages, largest int
+	var kicked string
+	var status ws.StatusCode
+	for {
+		frame, op, err := wsutil.ReadServerData(conn)
+		if err != nil {
+			var closed wsutil.ClosedError
+			if errors.As(err, &closed) {
+				status = closed.Code
+			}
+			break
+		}
+		if op != ws.OpText {
+			continue
+		}
+		var f struct {
+			ID    uint64
+			Event string `json:"event"`
+			Data  struct{ Reason string }
+		}
+		_ = json.Unmarshal(frame, &f)
+		switch {
+		case f.Event == "kicked":
+			kicked = f.Data.Reason
+		case f.ID >= 100:
+			pages++
+			largest = max(largest, len(frame))
+		}
+	}
+	close(stop)
+	grown := int64(<-peak) - int64(base)
+	t.Logf("%d pages answered (largest %d bytes) before kicked %q and close %d; heap peak %+d MB", pages, largest, kicked, status, grown>>20)
+	if kicked != "slow_consumer" || status != 4005 {
+		t.Fatalf("after 30 pipelined syncs: kicked %q, close %d; want slow_consumer and 4005", kicked, status)
+	}
+	if pages >= requests {
+		t.Fatalf("all %d pages were answered: the send queue was not bounded", pages)
+	}
+	if largest > 300<<10 {
+		t.Fatalf("a sync page of %d bytes: pages are bounded at 256 KiB of messages", largest)
+	}
+	if grown > 64<<20 {
+		t.Fatalf("heap grew %d MB during the flood, want at most 64", grown>>20)
+	}
+}
+
+func slowConsumerClosed(t *testing.T, s *server) bool {
+	_, body := httpGet(t, s.base, "/metrics")
+	return strings.Contains(body, "parley_gateway_slow_consumer_closes_total 1")
 }
