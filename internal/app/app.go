@@ -320,16 +320,38 @@ func (a *App) Close() error {
 
 // OpenTenants opens only the store and the app registry, for tools such as
 // `parley app` that manage apps without serving. Close the returned closer.
+// On SQLite it takes the data directory's lock like a server does: the
+// SQLite store has one writer, whose memory a second process would not
+// see, so the tool refuses to run beside a server (ErrDataDirInUse).
 func OpenTenants(ctx context.Context, cfg Config) (*tenant.Service, io.Closer, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
+	var lock *dirLock
+	if !isPostgres(cfg.Store) {
+		var err error
+		if lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, nil, err
+		}
+	}
 	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
+		lock.release()
 		return nil, nil, err
 	}
-	return tenant.New(tenant.Config{Store: st}), st, nil
+	return tenant.New(tenant.Config{Store: st}), lockedStore{st, lock}, nil
+}
+
+// lockedStore closes the store, then gives up the data directory.
+type lockedStore struct {
+	st   *sqlstore.Store
+	lock *dirLock
+}
+
+func (l lockedStore) Close() error {
+	defer l.lock.release()
+	return l.st.Close()
 }
 
 // messageSettings gives the message service each app's recall window and

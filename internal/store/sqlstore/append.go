@@ -83,6 +83,8 @@ type pendingMsg struct {
 	// toSync and fromSync are the message's sync seqs (fromSync 0 when not
 	// in the sender's stream; a message to oneself has one entry, toSync).
 	toSync, fromSync uint64
+	// journalID is the message's row in c2c_journal (SQLite, journal.go).
+	journalID int64
 }
 
 func (p *pendingMsg) isNew() bool { return p.dup == nil && p.dupOf == nil }
@@ -113,7 +115,7 @@ func appendBatch(b *batchTx, batch []*appendRequest) ([][]store.C2CAppended, err
 	if err != nil {
 		return nil, err
 	}
-	markDuplicates(msgs, stored)
+	markDuplicates(msgs, stored, nil)
 	unused := assignSeqs(msgs, convDemand, convEnd)
 	if err := returnUnused(b, unused); err != nil {
 		return nil, err

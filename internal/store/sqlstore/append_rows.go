@@ -76,8 +76,9 @@ func queryDuplicates(b *batchTx, args []any, n int, found map[dedupKey][]store.C
 
 // markDuplicates walks the batch in input order and marks each message
 // with DedupSince that duplicates a stored message (preferred: it is the
-// first) or an earlier new message of the batch.
-func markDuplicates(msgs []*pendingMsg, stored map[dedupKey][]store.C2CMessage) {
+// first), a journaled one not moved yet (journal.go; nil on PostgreSQL) or
+// an earlier new message of the batch.
+func markDuplicates(msgs []*pendingMsg, stored map[dedupKey][]store.C2CMessage, journaled map[dedupKey][]*pendingMsg) {
 	earlier := make(map[dedupKey][]*pendingMsg)
 	for _, m := range msgs {
 		k := m.dedupKey()
@@ -89,6 +90,14 @@ func markDuplicates(msgs []*pendingMsg, stored map[dedupKey][]store.C2CMessage) 
 				}
 			}
 			if m.dup == nil {
+				for _, e := range journaled[k] {
+					if e.msg.Time >= m.since {
+						m.dupOf = e
+						break
+					}
+				}
+			}
+			if m.isNew() {
 				for _, e := range earlier[k] {
 					if e.msg.Time >= m.since {
 						m.dupOf = e
@@ -147,6 +156,7 @@ func insertMessages(b *batchTx, msgs []*pendingMsg) error {
 			return err
 		}
 	}
+	b.rows("c2c_messages", len(msgs))
 	return nil
 }
 
@@ -168,6 +178,7 @@ func insertSyncEntries(b *batchTx, msgs []*pendingMsg) error {
 			return err
 		}
 	}
+	b.rows("user_sync", len(rows))
 	return nil
 }
 
@@ -223,6 +234,7 @@ func upsertConversations(b *batchTx, msgs []*pendingMsg) error {
 			return err
 		}
 	}
+	b.rows("conversations", len(rows))
 	return nil
 }
 

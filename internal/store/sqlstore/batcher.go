@@ -72,12 +72,16 @@ type batchStats struct {
 
 func (s *Store) startBatcher() {
 	s.appends = make(chan *appendRequest, appendQueueLen)
+	s.ops = make(chan *writeOp, maxOpsPerTransaction)
+	s.moveAsked = make(chan struct{}, 1)
+	s.movedCh = make(chan struct{})
+	s.journal = newJournalState()
 	s.stopBatcher = make(chan struct{})
 	s.batcherDone = make(chan struct{})
 	if s.dialect.cacheAppendStatements {
 		s.appendStmts = newStmtCache(s.write)
 	}
-	go s.runBatcher()
+	go s.runWriter()
 }
 
 // stopBatcherAndWait ends the batcher; Close calls it when no call is in
@@ -123,22 +127,6 @@ func (s *Store) AppendC2C(ctx context.Context, sdkAppID uint64, msgs []store.C2C
 		}
 		res := <-req.done // claimed: the batch completes either way
 		return res.out, res.err
-	}
-}
-
-func (s *Store) runBatcher() {
-	defer close(s.batcherDone)
-	defer s.appendStmts.close()
-	for {
-		select {
-		case first := <-s.appends:
-			if batch := s.claim(s.collect(first)); len(batch) > 0 {
-				s.commit(batch)
-				s.appendStmts.prepareMissed(context.Background())
-			}
-		case <-s.stopBatcher:
-			return
-		}
 	}
 }
 
@@ -210,7 +198,10 @@ func (s *Store) appendTx(batch []*appendRequest) ([][]store.C2CAppended, error) 
 	if len(batch) == 1 {
 		op = fmt.Sprintf("append %d C2C messages to app %d", n, batch[0].sdkAppID)
 	}
-	var outs [][]store.C2CAppended
+	var (
+		outs [][]store.C2CAppended
+		kept *journaled
+	)
 	start := time.Now()
 	err := s.runTx(ctx, op, func(tx *sql.Tx) error {
 		if s.failAppend != nil {
@@ -222,10 +213,23 @@ func (s *Store) appendTx(batch []*appendRequest) ([][]store.C2CAppended, error) 
 				return err
 			}
 		}
+		b := s.newBatchTx(ctx, tx)
 		var err error
-		outs, err = appendBatch(&batchTx{ctx: ctx, tx: tx, d: s.dialect, cache: s.appendStmts}, batch)
+		if s.dialect.journal {
+			outs, kept, err = s.journal.journalAppend(b, batch)
+			return err
+		}
+		outs, err = appendBatch(b, batch)
 		return err
 	})
+	if kept != nil {
+		if err != nil {
+			s.journal.undo(kept)
+		} else {
+			s.journal.keep(kept, time.Now())
+			s.journalHead.Store(s.journal.lastID)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

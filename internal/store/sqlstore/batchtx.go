@@ -18,6 +18,15 @@ type batchTx struct {
 	tx    *sql.Tx
 	d     dialect
 	cache *stmtCache // nil on PostgreSQL
+	// onRows, if set, counts the rows the transaction writes, by table.
+	onRows func(table string, n int)
+}
+
+// rows reports n rows written to table.
+func (b *batchTx) rows(table string, n int) {
+	if b.onRows != nil && n > 0 {
+		b.onRows(table, n)
+	}
 }
 
 func (b *batchTx) exec(q string, args ...any) (sql.Result, error) {

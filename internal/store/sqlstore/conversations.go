@@ -51,7 +51,7 @@ func (s *Store) ListConversations(ctx context.Context, sdkAppID uint64, owner st
 	}
 	q += ` ORDER BY updated_at DESC, peer LIMIT $3`
 	convs := []store.Conversation{}
-	err := s.readQuery(ctx, op, func(db queryer) error {
+	err := s.readMoved(ctx, op, func(db queryer) error {
 		rows, err := db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ func (s *Store) GetConversations(ctx context.Context, sdkAppID uint64, owner str
 	peers = dedupe(peers)
 	found := make(map[string]store.Conversation, len(peers))
 	op := fmt.Sprintf("get %d conversations of %q in app %d", len(peers), owner, sdkAppID)
-	err := s.readQuery(ctx, op, func(db queryer) error {
+	err := s.readMoved(ctx, op, func(db queryer) error {
 		for chunk := range slices.Chunk(peers, maxIDsPerStatement) {
 			rows, err := db.QueryContext(ctx,
 				`SELECT `+conversationColumns+` FROM conversations

@@ -45,6 +45,10 @@ type dialect struct {
 	// cacheAppendStatements: the batcher keeps its statements prepared
 	// (see batchTx).
 	cacheAppendStatements bool
+	// journal: one writer goroutine owns the database, so C2C appends are
+	// acknowledged once journaled, sequence counters live in its memory,
+	// and every write goes through it (writer.go, journal.go).
+	journal bool
 }
 
 // ddlNames are the template fields of the migration files.
@@ -57,22 +61,26 @@ type ddlNames struct {
 	// KeyedTable ends CREATE TABLE statements of tables with a composite
 	// primary key.
 	KeyedTable string
+	// Serial is an integer primary key column kept in key order at the end
+	// of its table (SQLite: the rowid itself, no second b-tree).
+	Serial string
 }
 
 var (
 	sqliteDialect = dialect{
 		name: "sqlite",
-		ddl:  ddlNames{Bytes: "BLOB", Key: "TEXT", KeyedTable: " WITHOUT ROWID"},
+		ddl:  ddlNames{Bytes: "BLOB", Key: "TEXT", KeyedTable: " WITHOUT ROWID", Serial: "INTEGER PRIMARY KEY"},
 		// SQLite finds a "$N" parameter by a linear search of the
 		// statement's parameter names, when parsing and again when modernc
 		// binds each argument: quadratic in the parameters, tens of
 		// milliseconds for a batch of messages.
 		anonymousParams:       true,
 		cacheAppendStatements: true,
+		journal:               true,
 	}
 	postgresDialect = dialect{
 		name: "postgres",
-		ddl:  ddlNames{Bytes: "BYTEA", Key: `TEXT COLLATE "C"`},
+		ddl:  ddlNames{Bytes: "BYTEA", Key: `TEXT COLLATE "C"`, Serial: "BIGINT PRIMARY KEY"},
 		// One lock per schema, so independent schemas (tests) do not wait
 		// for each other.
 		migrationLock: `SELECT pg_advisory_xact_lock(1886548073, hashtext(coalesce(current_schema(), '')))`,

@@ -67,7 +67,7 @@ func (s *Store) ReadSync(ctx context.Context, sdkAppID uint64, userID string, q 
 		query, args = readSyncPerPeerQuery, append(args, q.PerPeer)
 	}
 	entries := []store.SyncEntry{}
-	err := s.readQuery(ctx, op, func(db queryer) error {
+	err := s.readMoved(ctx, op, func(db queryer) error {
 		rows, err := db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ func (s *Store) ReadSync(ctx context.Context, sdkAppID uint64, userID string, q 
 // deleted since (retention, cleared history) do not lower it.
 func (s *Store) SyncHead(ctx context.Context, sdkAppID uint64, userID string) (uint64, error) {
 	var head int64
-	err := s.readQuery(ctx, fmt.Sprintf("get sync head of %q in app %d", userID, sdkAppID), func(db queryer) error {
+	err := s.readMoved(ctx, fmt.Sprintf("get sync head of %q in app %d", userID, sdkAppID), func(db queryer) error {
 		err := db.QueryRowContext(ctx,
 			`SELECT value FROM seq_counters WHERE sdkappid = $1 AND kind = $2 AND key = $3`,
 			appKey(sdkAppID), counterSync, userID).Scan(&head)
@@ -140,7 +140,7 @@ func (s *Store) C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q 
 	query := `SELECT ` + messageColumns + ` FROM c2c_messages m WHERE ` + strings.Join(conds, " AND ") +
 		` ORDER BY m.seq DESC LIMIT $` + strconv.Itoa(len(args))
 	msgs := []store.C2CMessage{}
-	err := s.readQuery(ctx, op, func(db queryer) error {
+	err := s.readMoved(ctx, op, func(db queryer) error {
 		rows, err := db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
@@ -167,7 +167,7 @@ func (s *Store) GetC2C(ctx context.Context, sdkAppID uint64, a, b string, seq ui
 	lo, hi := conversationPair(a, b)
 	var msg store.C2CMessage
 	op := fmt.Sprintf("get message %d of %q and %q in app %d", seq, a, b, sdkAppID)
-	err := s.readQuery(ctx, op, func(db queryer) error {
+	err := s.readMoved(ctx, op, func(db queryer) error {
 		var err error
 		msg, err = scanMessage(db.QueryRowContext(ctx,
 			`SELECT `+messageColumns+` FROM c2c_messages m

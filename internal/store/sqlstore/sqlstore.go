@@ -21,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-im/parley/internal/store"
@@ -48,6 +49,11 @@ type Config struct {
 	// on the commit path, so it must return quickly (e.g. observe a
 	// Prometheus histogram). Failed transactions are not reported.
 	OnAppendBatch func(messages int, elapsed time.Duration)
+	// OnRowsWritten, if set, is called by the writer with the rows its
+	// message transactions write, by table (c2c_journal, c2c_messages,
+	// user_sync, conversations, seq_counters). Like OnAppendBatch it must
+	// return quickly.
+	OnRowsWritten func(table string, rows int)
 }
 
 // Store is a store.Store backed by SQLite or PostgreSQL. It is safe for
@@ -66,9 +72,24 @@ type Store struct {
 	closed   bool
 	inflight sync.WaitGroup // calls that entered before Close
 
-	// appends feeds the batcher (batcher.go); stopBatcher, closed by Close
-	// once no call is in flight, ends it and batcherDone reports its exit.
+	// appends feeds the batcher (batcher.go) and ops the writer
+	// (writer.go); stopBatcher, closed by Close once no call is in flight,
+	// ends it and batcherDone reports its exit.
 	appends     chan *appendRequest
+	ops         chan *writeOp
+	// journal is the writer's state of the C2C journal (SQLite,
+	// journal.go); journalHead and movedUpTo are the last journal ids
+	// acknowledged and moved, movedCh is closed (and replaced) at every
+	// move, moveAsked and moveWaiters tell the writer readers wait.
+	journal     journalState
+	journalHead atomic.Int64
+	movedUpTo   atomic.Int64
+	moveMu      sync.Mutex
+	movedCh     chan struct{}
+	moveAsked   chan struct{}
+	moveWaiters atomic.Int32
+	// onRows is Config.OnRowsWritten (nil: not counted).
+	onRows func(table string, n int)
 	stopBatcher chan struct{}
 	batcherDone chan struct{}
 	stats       batchStats
@@ -92,7 +113,7 @@ var _ store.Store = (*Store)(nil)
 // and returns a ready store. It fails with ErrSchemaTooNew if the database
 // was migrated by a newer Parley.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{log: cfg.Logger, now: cfg.Now, onAppendBatch: cfg.OnAppendBatch}
+	s := &Store{log: cfg.Logger, now: cfg.Now, onAppendBatch: cfg.OnAppendBatch, onRows: cfg.OnRowsWritten}
 	if s.onAppendBatch == nil {
 		s.onAppendBatch = func(int, time.Duration) {}
 	}
@@ -106,6 +127,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redactURL(cfg.URL), err)
 	}
 	version, err := migrate(ctx, s.write, s.dialect, s.log)
+	if err == nil && s.dialect.journal {
+		err = s.recoverJournal(ctx)
+	}
 	if err != nil {
 		s.closePools()
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redactURL(cfg.URL), err)
@@ -202,18 +226,6 @@ func (s *Store) enter() error {
 	}
 	s.inflight.Add(1)
 	return nil
-}
-
-// writeTx runs fn in one write transaction and commits it, as a call of
-// the store (see enter). op names the operation in errors; errors from fn
-// are translated by fail, so fn may return driver errors or store
-// sentinels.
-func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.inflight.Done()
-	return s.runTx(ctx, op, fn)
 }
 
 // runTx is writeTx for code already covered by a call in flight (the
