@@ -75,8 +75,8 @@ type Store struct {
 	// appends feeds the batcher (batcher.go) and ops the writer
 	// (writer.go); stopBatcher, closed by Close once no call is in flight,
 	// ends it and batcherDone reports its exit.
-	appends     chan *appendRequest
-	ops         chan *writeOp
+	appends chan *appendRequest
+	ops     chan *writeOp
 	// journal is the writer's state of the C2C journal (SQLite,
 	// journal.go); journalHead and movedUpTo are the last journal ids
 	// acknowledged and moved, movedCh is closed (and replaced) at every
@@ -89,7 +89,7 @@ type Store struct {
 	moveAsked   chan struct{}
 	moveWaiters atomic.Int32
 	// onRows is Config.OnRowsWritten (nil: not counted).
-	onRows func(table string, n int)
+	onRows      func(table string, n int)
 	stopBatcher chan struct{}
 	batcherDone chan struct{}
 	stats       batchStats
