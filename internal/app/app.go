@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	st, err := openStore(ctx, cfg, log, newStoreMetrics(reg).observeAppendBatch)
+	st, err := openStore(ctx, cfg, log, newStoreMetrics(reg))
 	if err != nil {
 		lock.release()
 		return nil, err
@@ -90,9 +90,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// openStore opens the store cfg selects; onAppendBatch (nil for none)
-// observes its group commits.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger, onAppendBatch func(int, time.Duration)) (*sqlstore.Store, error) {
+// openStore opens the store cfg selects; m (nil for none) observes its
+// writes.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, m *storeMetrics) (*sqlstore.Store, error) {
 	url := cfg.Store
 	if !isPostgres(url) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -100,9 +100,11 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, onAppendBatch 
 		}
 		url = filepath.Join(cfg.DataDir, "parley.db")
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Config{
-		URL: url, SQLiteSynchronous: cfg.SQLiteSynchronous, Logger: log, OnAppendBatch: onAppendBatch,
-	})
+	sc := sqlstore.Config{URL: url, SQLiteSynchronous: cfg.SQLiteSynchronous, Logger: log}
+	if m != nil {
+		sc.OnAppendBatch, sc.OnMove, sc.OnRowsWritten = m.observeAppendBatch, m.observeMove, m.observeRows
+	}
+	st, err := sqlstore.Open(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -14,6 +14,9 @@ import (
 type storeMetrics struct {
 	batchMessages prometheus.Histogram
 	batchSeconds  prometheus.Histogram
+	moveMessages  prometheus.Histogram
+	moveSeconds   prometheus.Histogram
+	rows          *prometheus.CounterVec
 }
 
 // newStoreMetrics creates the store collectors and registers them with reg.
@@ -30,8 +33,33 @@ func newStoreMetrics(reg prometheus.Registerer) *storeMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 13), // 0.5 ms .. 2 s
 		}),
 	}
-	reg.MustRegister(m.batchMessages, m.batchSeconds)
+	m.moveMessages = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "parley_store_move_batch_messages",
+		Help:    "Journaled C2C messages moved into the message tables per SQLite write transaction (0: it only ran queued writes).",
+		Buckets: append([]float64{0}, prometheus.ExponentialBuckets(1, 2, 13)...), // 0, 1 .. 4096
+	})
+	m.moveSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "parley_store_move_batch_seconds",
+		Help:    "Duration of the SQLite writer's transactions that move the journal or run queued writes, begin to commit.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 13),
+	})
+	m.rows = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parley_store_rows_written_total",
+		Help: "Rows written by the store's message transactions, by table (c2c_journal, c2c_messages, user_sync, conversations, seq_counters).",
+	}, []string{"table"})
+	reg.MustRegister(m.batchMessages, m.batchSeconds, m.moveMessages, m.moveSeconds, m.rows)
 	return m
+}
+
+// observeMove is the store's sqlstore.Config.OnMove.
+func (m *storeMetrics) observeMove(messages, _ int, elapsed time.Duration) {
+	m.moveMessages.Observe(float64(messages))
+	m.moveSeconds.Observe(elapsed.Seconds())
+}
+
+// observeRows is the store's sqlstore.Config.OnRowsWritten.
+func (m *storeMetrics) observeRows(table string, n int) {
+	m.rows.WithLabelValues(table).Add(float64(n))
 }
 
 // observeAppendBatch is the store's sqlstore.Config.OnAppendBatch.

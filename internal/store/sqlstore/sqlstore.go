@@ -54,6 +54,10 @@ type Config struct {
 	// user_sync, conversations, seq_counters). Like OnAppendBatch it must
 	// return quickly.
 	OnRowsWritten func(table string, rows int)
+	// OnMove, if set, is called by the SQLite writer after each committed
+	// transaction that moved journaled messages or ran queued write
+	// operations, with how many of each and how long it took.
+	OnMove func(messages, ops int, elapsed time.Duration)
 }
 
 // Store is a store.Store backed by SQLite or PostgreSQL. It is safe for
@@ -88,8 +92,10 @@ type Store struct {
 	movedCh     chan struct{}
 	moveAsked   chan struct{}
 	moveWaiters atomic.Int32
-	// onRows is Config.OnRowsWritten (nil: not counted).
+	// onRows is Config.OnRowsWritten and onMove Config.OnMove (nil: not
+	// observed).
 	onRows      func(table string, n int)
+	onMove      func(messages, ops int, elapsed time.Duration)
 	stopBatcher chan struct{}
 	batcherDone chan struct{}
 	stats       batchStats
@@ -102,6 +108,9 @@ type Store struct {
 	// beforeFill, when set (tests only), runs between a cache miss's
 	// database read and the cache fill.
 	beforeFill func()
+	// holdJournal, when set (tests only), keeps the writer from moving
+	// the journal, also when the store closes: what a crash leaves.
+	holdJournal bool
 	// failAppend, when set (tests only), runs inside every append
 	// transaction with its messages; an error aborts the transaction.
 	failAppend func(msgs []store.C2CAppend) error
@@ -113,7 +122,7 @@ var _ store.Store = (*Store)(nil)
 // and returns a ready store. It fails with ErrSchemaTooNew if the database
 // was migrated by a newer Parley.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{log: cfg.Logger, now: cfg.Now, onAppendBatch: cfg.OnAppendBatch, onRows: cfg.OnRowsWritten}
+	s := &Store{log: cfg.Logger, now: cfg.Now, onAppendBatch: cfg.OnAppendBatch, onRows: cfg.OnRowsWritten, onMove: cfg.OnMove}
 	if s.onAppendBatch == nil {
 		s.onAppendBatch = func(int, time.Duration) {}
 	}

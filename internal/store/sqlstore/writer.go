@@ -87,7 +87,7 @@ func (s *Store) runWriter() {
 		case <-s.moveAsked:
 		case <-timer.C:
 		case <-s.stopBatcher:
-			if len(s.journal.tail) > 0 {
+			if len(s.journal.tail) > 0 && !s.holdJournal {
 				s.moveAndRun(nil)
 			}
 			return
@@ -102,6 +102,7 @@ func (s *Store) runWriter() {
 		}
 		if ops = claimOps(ops); len(ops) > 0 || s.moveDue() {
 			s.moveAndRun(ops)
+			s.appendStmts.prepareMissed(context.Background())
 		}
 		s.armMoveTimer(timer)
 	}
@@ -147,7 +148,7 @@ func claimOps(ops []*writeOp) []*writeOp {
 // short.
 func (s *Store) moveDue() bool {
 	j := &s.journal
-	if len(j.tail) == 0 {
+	if len(j.tail) == 0 || s.holdJournal {
 		return false
 	}
 	age := time.Since(j.since)
@@ -183,6 +184,10 @@ func (s *Store) moveAndRun(ops []*writeOp) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	tail, lastID := s.journal.tail, s.journal.lastID
+	if s.holdJournal {
+		tail = nil
+	}
+	start := time.Now()
 	err := s.runTx(ctx, "write", func(tx *sql.Tx) error {
 		if len(tail) > 0 {
 			if err := moveJournal(s.newBatchTx(ctx, tx), tail, lastID); err != nil {
@@ -194,6 +199,9 @@ func (s *Store) moveAndRun(ops []*writeOp) {
 	if err == nil {
 		s.finishMove(len(tail) > 0, len(ops) > 0)
 		answer(ops, nil)
+		if s.onMove != nil {
+			s.onMove(len(tail), len(ops), time.Since(start))
+		}
 		return
 	}
 	if len(tail) > 0 {
