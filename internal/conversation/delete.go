@@ -24,8 +24,8 @@ type DeleteRequest struct {
 
 // Delete removes the conversation from the owner's recent contacts (a
 // missing one is not an error). The owner's other devices get
-// protocol.EventConversationDeleted, and protocol.EventUnreadChanged if it had unread
-// messages.
+// protocol.EventConversationDeleted, and protocol.EventUnreadChanged if it
+// had unread messages.
 //
 // Codes: 70402 malformed UserIDs; 70107 Owner or Peer is not an account.
 func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {

@@ -32,9 +32,9 @@ type ReadRequest struct {
 
 // MarkRead moves the owner's read position forward (never back) and
 // returns the conversation as it now is. When the position moves, the
-// peer's devices get EventReadReceipt; when the unread count or position
-// changes, the owner's other devices get protocol.EventUnreadChanged with the new
-// total. Marking a conversation that does not exist changes nothing.
+// peer's devices get protocol.EventReadReceipt; when the unread count or
+// position changes, the owner's other devices get
+// protocol.EventUnreadChanged with the new total. Marking a conversation that does not exist changes nothing.
 //
 // Codes: 70402 malformed UserIDs, UpToSeq beyond im.MaxSeq or UpToTime
 // outside 0..im.MaxUnixSeconds; 70107 Owner or Peer is not an account.
@@ -159,7 +159,8 @@ func (s *Service) totalUnread(ctx context.Context, sdkAppID uint64, owner string
 	}
 }
 
-// unreadChanged publishes protocol.EventUnreadChanged with the owner's new total.
+// unreadChanged publishes protocol.EventUnreadChanged with the owner's new
+// total.
 func (s *Service) unreadChanged(ctx context.Context, sdkAppID uint64, owner, session string, ev protocol.UnreadChanged) {
 	if s.bus == nil {
 		return

@@ -110,7 +110,8 @@ type ModifyRequest struct {
 // Modify replaces the body and/or CloudCustomData of a stored message
 // (modify_c2c_msg, a client's modifyMessage) and returns the message as
 // now stored. History shows the new content with IsModified; both
-// participants' devices get protocol.EventMessageModified carrying the message.
+// participants' devices get protocol.EventMessageModified carrying the
+// message.
 // The change applies to the message as stored when it is written: if a
 // concurrent modify or recall changed it after Modify read it, Modify reads
 // it again (and answers 20023 if it was recalled meanwhile).
