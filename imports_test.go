@@ -12,7 +12,7 @@ const module = "github.com/parley-im/parley/"
 func layer(path string) string {
 	p := strings.TrimPrefix(path, module)
 	switch {
-	case p == "internal/im" || p == "internal/usersig":
+	case p == "internal/im" || p == "internal/usersig" || p == "pkg/protocol":
 		return "leaf"
 	case p == "internal/store" || p == "internal/bus":
 		return "port"
@@ -58,8 +58,8 @@ func allowed(from, fromPath, pkg string) bool {
 		return to == "root" || to == "leaf" || to == "domain" || to == "tool"
 	case "tool": // drives a server from outside, like any app would
 		return to == "leaf" || to == "public"
-	case "public":
-		return false
+	case "public": // the SDK shares the protocol's vocabulary and nothing else
+		return pkg == module+"pkg/protocol"
 	}
 	return true
 }
@@ -118,6 +118,15 @@ func TestLayerTable(t *testing.T) {
 		{"cmd/parley", "internal/bench", true},
 		{"internal/bench", "internal/usersig", true},
 		{"internal/bench", "internal/message", false},
+		{"internal/bench", "pkg/protocol", true},
+		{"internal/message", "pkg/protocol", true},
+		{"internal/conversation", "pkg/protocol", true},
+		{"internal/gateway", "pkg/protocol", true},
+		{"pkg/client", "pkg/protocol", true},
+		{"pkg/client", "internal/im", false},
+		{"pkg/protocol", "internal/im", false},
+		{"internal/app", "pkg/protocol", true},
+		{"internal/account", "pkg/client", false},
 	}
 	for _, c := range cases {
 		from := module + c.from

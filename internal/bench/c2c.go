@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // c2cScenario: P pairs of users, each user sending to the other through
@@ -87,32 +89,16 @@ type c2cUser struct {
 type c2cRun struct {
 	s      *c2cScenario
 	users  []*c2cUser // pair i is users[2i] and users[2i+1]
-	body   json.RawMessage
+	body   []protocol.Element
 	budget atomic.Int64 // messages left to send
 	errors errorCounter
-	events errorCounter // events other than "message", by name
+	events errorCounter // events other than message, by name
 	ackLat Histogram
 	delLat Histogram
 	// frozen is set at the end of the drain: what arrives later (while
 	// the connections close) is counted in late, not checked.
 	frozen atomic.Bool
 	late   atomic.Int64
-}
-
-// sendData is send_c2c's data.
-type sendData struct {
-	To              string          `json:"To_Account"`
-	MsgRandom       uint32          `json:"MsgRandom"`
-	MsgBody         json.RawMessage `json:"MsgBody"`
-	CloudCustomData string          `json:"CloudCustomData"`
-}
-
-// deliveredMessage is the part of a "message" event the run reads.
-type deliveredMessage struct {
-	From            string `json:"From_Account"`
-	To              string `json:"To_Account"`
-	MsgSeq          uint64 `json:"MsgSeq"`
-	CloudCustomData string `json:"CloudCustomData"`
 }
 
 func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
@@ -154,7 +140,8 @@ func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
 
 func (s *c2cScenario) newRun(env *Env) *c2cRun {
 	text := strings.Repeat("x", s.size)
-	body, _ := json.Marshal([]map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]string{"Text": text}}})
+	content, _ := json.Marshal(map[string]string{"Text": text})
+	body := []protocol.Element{{MsgType: "TIMTextElem", MsgContent: content}}
 	run := &c2cRun{s: s, body: body, users: make([]*c2cUser, 2*s.pairs)}
 	run.budget.Store(int64(s.count))
 	slots := s.inflight
@@ -269,8 +256,8 @@ func (run *c2cRun) sendOne(u *c2cUser, at time.Time) bool {
 		return false
 	}
 	u.random++
-	data := sendData{To: u.peer, MsgRandom: u.random, MsgBody: run.body, CloudCustomData: strconv.FormatInt(at.UnixNano(), 10)}
-	err := u.conn.Go("send_c2c", data, func(a Answer, err error) { run.onAck(u, at, a, err) })
+	data := protocol.SendC2CRequest{To: u.peer, MsgRandom: u.random, MsgBody: run.body, CloudCustomData: strconv.FormatInt(at.UnixNano(), 10)}
+	err := u.conn.Go(protocol.CmdSendC2C, data, func(a Answer, err error) { run.onAck(u, at, a, err) })
 	if err != nil {
 		run.errors.add(err)
 		return false
@@ -294,9 +281,7 @@ func (run *c2cRun) onAck(u *c2cUser, at time.Time, a Answer, err error) {
 		return
 	}
 	run.ackLat.Record(time.Since(at))
-	var ack struct {
-		MsgSeq uint64 `json:"MsgSeq"`
-	}
+	var ack protocol.SendC2CAnswer
 	if json.Unmarshal(a.Data, &ack) != nil || ack.MsgSeq == 0 {
 		run.errors.addKey("ack without MsgSeq")
 		return
@@ -311,12 +296,12 @@ func (run *c2cRun) onEvent(u *c2cUser, name string, data []byte) {
 		run.late.Add(1)
 		return
 	}
-	if name != "message" {
+	if name != protocol.EventMessage {
 		run.events.addKey(name)
 		return
 	}
 	now := time.Now()
-	var m deliveredMessage
+	var m protocol.Message[json.RawMessage]
 	if err := json.Unmarshal(data, &m); err != nil || m.MsgSeq == 0 {
 		u.undecoded++
 		return

@@ -15,6 +15,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // Conn is one signed-in WebSocket connection of a load client: a minimal
@@ -53,15 +55,6 @@ type Answer struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// frame is any server frame: a response (id) or an event.
-type frame struct {
-	ID    uint64          `json:"id"`
-	Code  int             `json:"code"`
-	Info  string          `json:"info"`
-	Data  json.RawMessage `json:"data"`
-	Event string          `json:"event"`
-}
-
 // Connection timings.
 const (
 	connReadTimeout  = 120 * time.Second // the server pings every 30 s
@@ -72,7 +65,7 @@ const (
 // DialOptions configure a connection. The zero value is a Linux client
 // that ignores events.
 type DialOptions struct {
-	// Platform is the login's platform. Default "Linux".
+	// Platform is the login's platform. Default protocol.PlatformLinux.
 	Platform string
 	// OnEvent, if set, receives every server event (name and data) on the
 	// connection's read goroutine, in arrival order; it must not block.
@@ -83,21 +76,12 @@ type DialOptions struct {
 	ReadBuffer int
 }
 
-// loginData is the login command's data.
-type loginData struct {
-	SDKAppID        uint64
-	UserID          string
-	UserSig         string
-	Platform        string
-	ProtocolVersion int
-}
-
 // Dial opens a WebSocket connection to the server from the next source
 // address and signs user in with a fresh UserSig. ctx bounds dialing and
 // signing in. A refused login is a *ServerError.
 func (e *Env) Dial(ctx context.Context, user string, opts DialOptions) (*Conn, error) {
 	if opts.Platform == "" {
-		opts.Platform = "Linux"
+		opts.Platform = protocol.PlatformLinux
 	}
 	if opts.ReadBuffer <= 0 {
 		opts.ReadBuffer = 4 << 10
@@ -123,8 +107,10 @@ func (e *Env) Dial(ctx context.Context, user string, opts DialOptions) (*Conn, e
 		done:    make(chan struct{}),
 	}
 	go c.readLoop(br)
-	login := loginData{SDKAppID: e.sdkAppID, UserID: user, UserSig: sig, Platform: opts.Platform, ProtocolVersion: 1}
-	if err := c.Call(ctx, "login", login, nil); err != nil {
+	login := protocol.LoginRequest{
+		SDKAppID: e.sdkAppID, UserID: user, UserSig: sig, Platform: opts.Platform, ProtocolVersion: protocol.Version,
+	}
+	if err := c.Call(ctx, protocol.CmdLogin, login, nil); err != nil {
 		c.fail(err)
 		<-c.done
 		return nil, err
@@ -293,7 +279,7 @@ func (c *Conn) readOne(rd *wsutil.Reader, buf *bytes.Buffer) error {
 	if _, err := buf.ReadFrom(rd); err != nil {
 		return err
 	}
-	var f frame
+	var f protocol.ServerFrame
 	if err := json.Unmarshal(buf.Bytes(), &f); err != nil {
 		return fmt.Errorf("bench: undecodable server frame: %w", err)
 	}

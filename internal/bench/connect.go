@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // connectScenario opens N signed-in connections, holds them idle, and
@@ -30,7 +32,7 @@ func (s *connectScenario) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&s.rate, "rate", 1000, "new connections per second (0: as fast as --workers allow)")
 	fs.IntVar(&s.workers, "workers", 64, "connections being opened at once")
 	fs.DurationVar(&s.hold, "hold", 10*time.Second, "how long to hold the connections open")
-	fs.StringVar(&s.platform, "platform", "Linux", "login platform")
+	fs.StringVar(&s.platform, "platform", protocol.PlatformLinux, "login platform")
 }
 
 func (s *connectScenario) check() error {

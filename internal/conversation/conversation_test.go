@@ -22,6 +22,7 @@ import (
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/sqlstore"
 	"github.com/parley-im/parley/internal/store/storetest"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 type backend struct {
@@ -220,7 +221,7 @@ func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
 		if err != nil || conv.Unread != 2 || conv.ReadSeq != 3 {
 			t.Fatalf("mark read up to 3: %+v %v", conv, err)
 		}
-		receipts := h.bus.take(conversation.EventReadReceipt)
+		receipts := h.bus.take(protocol.EventReadReceipt)
 		if len(receipts) != 1 || receipts[0].user != "alice" || string(receipts[0].ev.Data) != `{"Peer":"bob","ReadSeq":3}` {
 			t.Errorf("receipts %+v", receipts)
 		}
@@ -235,7 +236,7 @@ func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
 		h.bus.mu.Unlock()
 		var unread []published
 		for _, e := range evs {
-			if e.ev.Name == conversation.EventUnreadChanged {
+			if e.ev.Name == protocol.EventUnreadChanged {
 				unread = append(unread, e)
 			}
 		}
@@ -261,7 +262,7 @@ func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
 		if total, err := h.svc.MarkAllRead(ctx, h.app, "bob", "b1"); err != nil || total != 0 {
 			t.Errorf("mark all read: %d %v", total, err)
 		}
-		if ev := h.bus.take(conversation.EventUnreadChanged); len(ev) != 1 || string(ev[0].ev.Data) != `{"TotalUnread":0,"Unread":0,"ReadSeq":0}` {
+		if ev := h.bus.take(protocol.EventUnreadChanged); len(ev) != 1 || string(ev[0].ev.Data) != `{"TotalUnread":0,"Unread":0,"ReadSeq":0}` {
 			t.Errorf("mark-all event %+v", ev)
 		}
 	})
@@ -320,7 +321,7 @@ func TestDeleteConversation(t *testing.T) {
 		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", ClearHistory: true, Session: "b1"}); err != nil {
 			t.Fatal(err)
 		}
-		if ev := h.bus.take(conversation.EventConversationDeleted); len(ev) != 1 || string(ev[0].ev.Data) != `{"Peer":"alice","ClearRamble":1}` || ev[0].ev.ExceptSession != "b1" {
+		if ev := h.bus.take(protocol.EventConversationDeleted); len(ev) != 1 || string(ev[0].ev.Data) != `{"Peer":"alice","ClearRamble":1}` || ev[0].ev.ExceptSession != "b1" {
 			t.Errorf("delete events %+v", ev)
 		}
 		page, _ := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob"})

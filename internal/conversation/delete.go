@@ -3,6 +3,8 @@ package conversation
 import (
 	"context"
 	"fmt"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // DeleteRequest asks Delete to remove a conversation from the owner's list.
@@ -22,8 +24,8 @@ type DeleteRequest struct {
 
 // Delete removes the conversation from the owner's recent contacts (a
 // missing one is not an error). The owner's other devices get
-// EventConversationDeleted, and EventUnreadChanged if it had unread
-// messages.
+// protocol.EventConversationDeleted, and protocol.EventUnreadChanged if it
+// had unread messages.
 //
 // Codes: 70402 malformed UserIDs; 70107 Owner or Peer is not an account.
 func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
@@ -41,13 +43,13 @@ func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	ev := ConversationDeleted{Peer: req.Peer}
+	ev := protocol.ConversationDeleted{Peer: req.Peer}
 	if req.ClearHistory {
 		ev.ClearRamble = 1
 	}
-	s.publish(ctx, req.SDKAppID, req.Owner, EventConversationDeleted, req.Session, ev)
+	s.publish(ctx, req.SDKAppID, req.Owner, protocol.EventConversationDeleted, req.Session, ev)
 	if prev.Unread > 0 {
-		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, UnreadChanged{Peer: req.Peer})
+		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, protocol.UnreadChanged{Peer: req.Peer})
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // MaxUnreadPeers bounds UnreadCounts' peer list.
@@ -25,15 +26,15 @@ type ReadRequest struct {
 	UpToSeq  uint64
 	UpToTime int64
 	// Session is the reader's WebSocket session, which gets no
-	// EventUnreadChanged ("" for REST).
+	// protocol.EventUnreadChanged ("" for REST).
 	Session string
 }
 
 // MarkRead moves the owner's read position forward (never back) and
 // returns the conversation as it now is. When the position moves, the
-// peer's devices get EventReadReceipt; when the unread count or position
-// changes, the owner's other devices get EventUnreadChanged with the new
-// total. Marking a conversation that does not exist changes nothing.
+// peer's devices get protocol.EventReadReceipt; when the unread count or
+// position changes, the owner's other devices get
+// protocol.EventUnreadChanged with the new total. Marking a conversation that does not exist changes nothing.
 //
 // Codes: 70402 malformed UserIDs, UpToSeq beyond im.MaxSeq or UpToTime
 // outside 0..im.MaxUnixSeconds; 70107 Owner or Peer is not an account.
@@ -67,10 +68,10 @@ func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, 
 	}
 	ctx = context.WithoutCancel(ctx)
 	if conv.ReadSeq > prev.ReadSeq && req.Owner != req.Peer {
-		s.publish(ctx, req.SDKAppID, req.Peer, EventReadReceipt, "", ReadReceipt{Peer: req.Owner, ReadSeq: conv.ReadSeq})
+		s.publish(ctx, req.SDKAppID, req.Peer, protocol.EventReadReceipt, "", protocol.ReadReceipt{Peer: req.Owner, ReadSeq: conv.ReadSeq})
 	}
 	if conv.Unread != prev.Unread || conv.ReadSeq != prev.ReadSeq {
-		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, UnreadChanged{Peer: req.Peer, Unread: conv.Unread, ReadSeq: conv.ReadSeq})
+		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, protocol.UnreadChanged{Peer: req.Peer, Unread: conv.Unread, ReadSeq: conv.ReadSeq})
 	}
 	return fromStore(conv), nil
 }
@@ -110,7 +111,7 @@ func (s *Service) newestSeq(ctx context.Context, sdkAppID uint64, a, b string, q
 // MarkAllRead marks every conversation of the owner read up to its last
 // message and returns the owner's total unread afterwards (messages sent
 // with NoLastMsg after a conversation's last message stay unread). The
-// owner's other devices get EventUnreadChanged without a Peer.
+// owner's other devices get protocol.EventUnreadChanged without a Peer.
 //
 // Codes: 70402 a malformed Owner; 70107 not an account.
 func (s *Service) MarkAllRead(ctx context.Context, sdkAppID uint64, owner, session string) (int, error) {
@@ -124,7 +125,7 @@ func (s *Service) MarkAllRead(ctx context.Context, sdkAppID uint64, owner, sessi
 	if err != nil {
 		return 0, err
 	}
-	s.publish(context.WithoutCancel(ctx), sdkAppID, owner, EventUnreadChanged, session, UnreadChanged{TotalUnread: total})
+	s.publish(context.WithoutCancel(ctx), sdkAppID, owner, protocol.EventUnreadChanged, session, protocol.UnreadChanged{TotalUnread: total})
 	return total, nil
 }
 
@@ -158,8 +159,9 @@ func (s *Service) totalUnread(ctx context.Context, sdkAppID uint64, owner string
 	}
 }
 
-// unreadChanged publishes EventUnreadChanged with the owner's new total.
-func (s *Service) unreadChanged(ctx context.Context, sdkAppID uint64, owner, session string, ev UnreadChanged) {
+// unreadChanged publishes protocol.EventUnreadChanged with the owner's new
+// total.
+func (s *Service) unreadChanged(ctx context.Context, sdkAppID uint64, owner, session string, ev protocol.UnreadChanged) {
 	if s.bus == nil {
 		return
 	}
@@ -169,7 +171,7 @@ func (s *Service) unreadChanged(ctx context.Context, sdkAppID uint64, owner, ses
 		return
 	}
 	ev.TotalUnread = total
-	s.publish(ctx, sdkAppID, owner, EventUnreadChanged, session, ev)
+	s.publish(ctx, sdkAppID, owner, protocol.EventUnreadChanged, session, ev)
 }
 
 // PeerUnread is one conversation's unread count.

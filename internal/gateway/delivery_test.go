@@ -11,6 +11,7 @@ import (
 	"github.com/parley-im/parley/internal/bus/local"
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/pkg/client"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 func TestMultiLoginPolicies(t *testing.T) {
@@ -44,10 +45,10 @@ func TestMultiLoginPolicies(t *testing.T) {
 				ev := nextEvent(t, cl)
 				var data struct{ Reason, Platform string }
 				_ = json.Unmarshal(ev.Data, &data)
-				if ev.Name != gateway.EventKicked || data.Reason != gateway.ReasonLoginElsewhere || data.Platform != by {
+				if ev.Name != protocol.EventKicked || data.Reason != protocol.ReasonLoginElsewhere || data.Platform != by {
 					t.Errorf("older %s session got %s %s, want kicked login_elsewhere from %s", platform, ev.Name, ev.Data, by)
 				}
-				assertDisconnect(t, waitDone(t, cl), 4002, gateway.ReasonLoginElsewhere)
+				assertDisconnect(t, waitDone(t, cl), 4002, protocol.ReasonLoginElsewhere)
 			}
 			// The survivors, the new session included, still work.
 			survivors := []*client.Client{newer}
@@ -136,7 +137,7 @@ func TestSlowConsumer(t *testing.T) {
 	var kicked frame
 	for {
 		f := r.next()
-		if f.Event == gateway.EventKicked {
+		if f.Event == protocol.EventKicked {
 			kicked = f
 			break
 		}
@@ -147,7 +148,7 @@ func TestSlowConsumer(t *testing.T) {
 	if !strings.Contains(string(kicked.Data), `"Reason":"slow_consumer"`) {
 		t.Errorf("kicked data %s, want Reason slow_consumer", kicked.Data)
 	}
-	r.expectClose(4005, gateway.ReasonSlowConsumer)
+	r.expectClose(4005, protocol.ReasonSlowConsumer)
 	assertCounter(t, e, "parley_gateway_slow_consumer_closes_total", 1)
 }
 
@@ -164,10 +165,10 @@ func TestAdminKick(t *testing.T) {
 	}{
 		{"kick", func(g *gateway.Gateway, app uint64, user string) error {
 			return g.Kick(context.Background(), app, user)
-		}, gateway.ReasonKickedByAdmin, 4003},
+		}, protocol.ReasonKickedByAdmin, 4003},
 		{"account deleted", func(g *gateway.Gateway, app uint64, user string) error {
 			return g.CloseDeleted(context.Background(), app, user)
-		}, gateway.ReasonAccountDeleted, 4007},
+		}, protocol.ReasonAccountDeleted, 4007},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -179,7 +180,7 @@ func TestAdminKick(t *testing.T) {
 				t.Fatalf("kick: %v", err)
 			}
 			for _, cl := range []*client.Client{ios, web} {
-				if ev := nextEvent(t, cl); ev.Name != gateway.EventKicked || !strings.Contains(string(ev.Data), `"Reason":"`+tc.reason+`"`) {
+				if ev := nextEvent(t, cl); ev.Name != protocol.EventKicked || !strings.Contains(string(ev.Data), `"Reason":"`+tc.reason+`"`) {
 					t.Errorf("got %s %s, want kicked %s", ev.Name, ev.Data, tc.reason)
 				}
 				assertDisconnect(t, waitDone(t, cl), tc.code, tc.reason)
@@ -209,9 +210,9 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	for _, cl := range clients {
-		assertDisconnect(t, waitDone(t, cl), 1001, gateway.ReasonShutdown)
+		assertDisconnect(t, waitDone(t, cl), 1001, protocol.ReasonShutdown)
 	}
-	r.expectClose(1001, gateway.ReasonShutdown)
+	r.expectClose(1001, protocol.ReasonShutdown)
 	if got := e.gw.Online(appUnlimited, []string{"alice"}); len(got) != 0 {
 		t.Errorf("Online after shutdown = %v", got)
 	}

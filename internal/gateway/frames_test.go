@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 func TestMalformedFramesKeepSessionUsable(t *testing.T) {
@@ -79,7 +80,7 @@ func TestOversizeFrames(t *testing.T) {
 
 	// Too large to skip: the connection is closed with 1009.
 	r.sendText(`{"id":5,"cmd":"ping","data":"` + strings.Repeat("y", 9<<10) + `"}`)
-	r.expectClose(ws.StatusMessageTooBig, gateway.ReasonFrameTooLarge)
+	r.expectClose(ws.StatusMessageTooBig, protocol.ReasonFrameTooLarge)
 }
 
 func TestFragmentedRequest(t *testing.T) {
@@ -107,7 +108,7 @@ func TestProtocolErrorCloses(t *testing.T) {
 	r.login(appDefault, "alice", "Web")
 	// A continuation frame without a message to continue.
 	r.send(ws.NewFrame(ws.OpContinuation, true, []byte("x")))
-	r.expectClose(ws.StatusProtocolError, gateway.ReasonProtocolError)
+	r.expectClose(ws.StatusProtocolError, protocol.ReasonProtocolError)
 }
 
 func TestClientClose(t *testing.T) {
@@ -131,7 +132,7 @@ func TestLogout(t *testing.T) {
 	if f := r.call(`{"id":2,"cmd":"logout"}`); f.ID != 2 || f.Code != 0 {
 		t.Fatalf("logout: id %d code %d", f.ID, f.Code)
 	}
-	r.expectClose(ws.StatusNormalClosure, gateway.ReasonLogout)
+	r.expectClose(ws.StatusNormalClosure, protocol.ReasonLogout)
 }
 
 // Every data message is answered exactly once, however it is fragmented
@@ -226,18 +227,18 @@ func TestClientCloseFrames(t *testing.T) {
 		{"1014", body(1014, ""), echo},
 		{"3000", body(3000, ""), echo},
 		{"4999 with a UTF-8 reason", body(4999, "au revoir é"), echo},
-		{"one byte", []byte{0x03}, gateway.ReasonProtocolError},
-		{"0", body(0, ""), gateway.ReasonProtocolError},
-		{"999", body(999, ""), gateway.ReasonProtocolError},
-		{"1004", body(1004, ""), gateway.ReasonProtocolError},
-		{"1005", body(1005, ""), gateway.ReasonProtocolError},
-		{"1006", body(1006, ""), gateway.ReasonProtocolError},
-		{"1015", body(1015, ""), gateway.ReasonProtocolError},
-		{"1016", body(1016, ""), gateway.ReasonProtocolError},
-		{"2999", body(2999, ""), gateway.ReasonProtocolError},
-		{"5000", body(5000, ""), gateway.ReasonProtocolError},
-		{"65535", body(65535, ""), gateway.ReasonProtocolError},
-		{"reason not UTF-8", body(1000, "\xff\xfe"), gateway.ReasonProtocolError},
+		{"one byte", []byte{0x03}, protocol.ReasonProtocolError},
+		{"0", body(0, ""), protocol.ReasonProtocolError},
+		{"999", body(999, ""), protocol.ReasonProtocolError},
+		{"1004", body(1004, ""), protocol.ReasonProtocolError},
+		{"1005", body(1005, ""), protocol.ReasonProtocolError},
+		{"1006", body(1006, ""), protocol.ReasonProtocolError},
+		{"1015", body(1015, ""), protocol.ReasonProtocolError},
+		{"1016", body(1016, ""), protocol.ReasonProtocolError},
+		{"2999", body(2999, ""), protocol.ReasonProtocolError},
+		{"5000", body(5000, ""), protocol.ReasonProtocolError},
+		{"65535", body(65535, ""), protocol.ReasonProtocolError},
+		{"reason not UTF-8", body(1000, "\xff\xfe"), protocol.ReasonProtocolError},
 	}
 	for _, c := range cases {
 		r := e.raw()

@@ -26,6 +26,7 @@ import (
 
 	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/tenant"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // Authenticator checks a login's UserSig; *tenant.Service implements it.
@@ -226,7 +227,7 @@ func (g *Gateway) Handle(cmd string, f CommandFunc) {
 		panic("gateway: Handle(" + cmd + ") after serving started")
 	case cmd == "" || f == nil:
 		panic("gateway: Handle needs a command name and a function")
-	case cmd == CmdLogin || cmd == CmdPing || cmd == CmdLogout:
+	case cmd == protocol.CmdLogin || cmd == protocol.CmdPing || cmd == protocol.CmdLogout:
 		panic("gateway: " + cmd + " is a built-in command")
 	}
 	if _, dup := g.handlers[cmd]; dup {
@@ -266,7 +267,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.down { // Shutdown began during the upgrade
 		g.mu.Unlock()
 		_ = conn.SetWriteDeadline(time.Now().Add(g.cfg.CloseGrace))
-		_, _ = conn.Write(closeFrame(ReasonShutdown))
+		_, _ = conn.Write(closeFrame(protocol.ReasonShutdown))
 		_ = conn.Close()
 		return
 	}
@@ -329,7 +330,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Unlock()
 	if first {
 		for _, s := range sessions {
-			s.close(ReasonShutdown, false)
+			s.close(protocol.ReasonShutdown, false)
 		}
 		go func() {
 			g.wg.Wait()

@@ -234,14 +234,3 @@ func (g *Gateway) publishKick(ctx context.Context, sdkAppID uint64, userID strin
 	}
 	return nil
 }
-
-// kickedEvent is the data of a kicked event.
-type kickedEvent struct {
-	Reason   string `json:"Reason"`
-	Platform string `json:"Platform,omitempty"`
-}
-
-func (e kickedEvent) encode() []byte {
-	b, _ := json.Marshal(e) // two strings always marshal
-	return b
-}

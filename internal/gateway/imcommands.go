@@ -7,21 +7,7 @@ import (
 	"github.com/parley-im/parley/internal/conversation"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/message"
-)
-
-// The C2C messaging commands (docs/protocol.md, "Messaging commands").
-// RegisterMessaging routes them.
-const (
-	CmdSendC2C            = "send_c2c"
-	CmdSync               = "sync"
-	CmdC2CHistory         = "c2c_history"
-	CmdConversations      = "conversations"
-	CmdMarkRead           = "mark_read"
-	CmdMarkAllRead        = "mark_all_read"
-	CmdTotalUnread        = "total_unread"
-	CmdDeleteConversation = "delete_conversation"
-	CmdRevoke             = "revoke"
-	CmdModify             = "modify"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // RegisterMessaging routes the C2C messaging commands to the message and
@@ -35,16 +21,16 @@ const (
 // lives in the services; their *im.Error codes are the answers' codes.
 func RegisterMessaging(g *Gateway, m *message.Service, c *conversation.Service) {
 	h := &messaging{msgs: m, convs: c}
-	g.Handle(CmdSendC2C, h.sendC2C)
-	g.Handle(CmdSync, h.sync)
-	g.Handle(CmdC2CHistory, h.history)
-	g.Handle(CmdConversations, h.conversations)
-	g.Handle(CmdMarkRead, h.markRead)
-	g.Handle(CmdMarkAllRead, h.markAllRead)
-	g.Handle(CmdTotalUnread, h.totalUnread)
-	g.Handle(CmdDeleteConversation, h.deleteConversation)
-	g.Handle(CmdRevoke, h.revoke)
-	g.Handle(CmdModify, h.modify)
+	g.Handle(protocol.CmdSendC2C, h.sendC2C)
+	g.Handle(protocol.CmdSync, h.sync)
+	g.Handle(protocol.CmdC2CHistory, h.history)
+	g.Handle(protocol.CmdConversations, h.conversations)
+	g.Handle(protocol.CmdMarkRead, h.markRead)
+	g.Handle(protocol.CmdMarkAllRead, h.markAllRead)
+	g.Handle(protocol.CmdTotalUnread, h.totalUnread)
+	g.Handle(protocol.CmdDeleteConversation, h.deleteConversation)
+	g.Handle(protocol.CmdRevoke, h.revoke)
+	g.Handle(protocol.CmdModify, h.modify)
 }
 
 // messaging holds the services the messaging commands call.
@@ -57,17 +43,13 @@ type messaging struct {
 // See im.DecodeJSON for the codes.
 func decodeData(data json.RawMessage, v any, code int) error { return im.DecodeJSON(data, v, code) }
 
-// sendC2CRequest holds the addressing and body of send_c2c; the options
-// are read from the whole data by im.ParseSendOptions.
+// sendC2CRequest is the lenient form of protocol.SendC2CRequest: its
+// addressing and body, kept raw so that a field of the wrong type gets its
+// own code; the options are read from the whole data by
+// im.ParseSendOptions.
 type sendC2CRequest struct {
 	To      json.RawMessage `json:"To_Account"`
 	MsgBody json.RawMessage `json:"MsgBody"`
-}
-
-type sendC2CAnswer struct {
-	MsgSeq  uint64 `json:"MsgSeq"`
-	MsgTime int64  `json:"MsgTime"`
-	MsgKey  string `json:"MsgKey"`
 }
 
 // sendC2C sends a message from the session's user.
@@ -94,22 +76,15 @@ func (h *messaging) sendC2C(ctx context.Context, s *Session, data json.RawMessag
 	if err != nil {
 		return nil, err
 	}
-	return sendC2CAnswer{MsgSeq: res.MsgSeq, MsgTime: res.MsgTime, MsgKey: res.MsgKey}, nil
+	return protocol.SendC2CAnswer{MsgSeq: res.MsgSeq, MsgTime: res.MsgTime, MsgKey: res.MsgKey}, nil
 }
 
-// syncRequest reads After as a number literal, so that a position beyond
-// uint64 is refused like one beyond im.MaxSeq (90010, quoting it) rather
-// than as a JSON error.
+// syncRequest is the lenient form of protocol.SyncRequest: it reads After
+// as a number literal, so that a position beyond uint64 is refused like
+// one beyond im.MaxSeq (90010, quoting it) rather than as a JSON error.
 type syncRequest struct {
 	After json.Number `json:"After"`
 	Limit int         `json:"Limit"`
-}
-
-type syncAnswer struct {
-	Entries  []message.Message `json:"Entries"`
-	Head     uint64            `json:"Head"`
-	Next     uint64            `json:"Next"`
-	Complete bool              `json:"Complete"`
 }
 
 // sync answers one page of the user's sync stream after After.
@@ -126,9 +101,10 @@ func (h *messaging) sync(ctx context.Context, s *Session, data json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
-	return syncAnswer{Entries: page.Entries, Head: page.Head, Next: page.Next, Complete: page.Complete}, nil
+	return protocol.SyncAnswer[message.Message]{Entries: page.Entries, Head: page.Head, Next: page.Next, Complete: page.Complete}, nil
 }
 
+// historyRequest is the lenient form of protocol.HistoryRequest.
 type historyRequest struct {
 	Peer       string      `json:"Peer"`
 	Count      int         `json:"Count"`
@@ -136,11 +112,6 @@ type historyRequest struct {
 	BeforeSeq  json.Number `json:"BeforeSeq"` // as syncRequest.After
 	MinTime    int64       `json:"MinTime"`
 	MaxTime    int64       `json:"MaxTime"`
-}
-
-type historyAnswer struct {
-	Messages []message.Message `json:"Messages"`
-	Complete bool              `json:"Complete"`
 }
 
 // history answers a page of the user's history with Peer, newest first,
@@ -174,35 +145,11 @@ func (h *messaging) history(ctx context.Context, s *Session, data json.RawMessag
 	if page.Messages == nil {
 		page.Messages = []message.Message{}
 	}
-	return historyAnswer{Messages: page.Messages, Complete: page.Complete}, nil
+	return protocol.HistoryAnswer[message.Message]{Messages: page.Messages, Complete: page.Complete}, nil
 }
 
-type conversationsRequest struct {
-	TimeStamp    int64 `json:"TimeStamp"`
-	StartIndex   int   `json:"StartIndex"`
-	Limit        int   `json:"Limit"`
-	IncludeEmpty bool  `json:"IncludeEmpty"`
-}
-
-type conversationsAnswer struct {
-	Conversations []conversationItem `json:"Conversations"`
-	TimeStamp     int64              `json:"TimeStamp"`
-	StartIndex    int                `json:"StartIndex"`
-	Complete      bool               `json:"Complete"`
-}
-
-// conversationItem is one conversation on the wire.
-type conversationItem struct {
-	Peer      string `json:"Peer"`
-	LastSeq   uint64 `json:"LastSeq"`
-	LastTime  int64  `json:"LastTime"`
-	ReadSeq   uint64 `json:"ReadSeq"`
-	Unread    int    `json:"Unread"`
-	UpdatedAt int64  `json:"UpdatedAt"`
-}
-
-func toConversationItem(c conversation.Conversation) conversationItem {
-	return conversationItem{
+func toConversationItem(c conversation.Conversation) protocol.Conversation {
+	return protocol.Conversation{
 		Peer: c.Peer, LastSeq: c.LastSeq, LastTime: c.LastTime,
 		ReadSeq: c.ReadSeq, Unread: c.Unread, UpdatedAt: c.UpdatedAt,
 	}
@@ -211,7 +158,7 @@ func toConversationItem(c conversation.Conversation) conversationItem {
 // conversations answers a page of the user's recent contacts, with the
 // cursor of recentcontact/get_list (TimeStamp, StartIndex).
 func (h *messaging) conversations(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
-	var req conversationsRequest
+	var req protocol.ConversationsRequest
 	if err := decodeData(data, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
@@ -225,8 +172,8 @@ func (h *messaging) conversations(ctx context.Context, s *Session, data json.Raw
 	if err != nil {
 		return nil, err
 	}
-	out := conversationsAnswer{
-		Conversations: make([]conversationItem, len(page.Conversations)),
+	out := protocol.ConversationsAnswer{
+		Conversations: make([]protocol.Conversation, len(page.Conversations)),
 		TimeStamp:     page.Next.UpdatedAt, StartIndex: page.Next.Index, Complete: page.Complete,
 	}
 	for i, c := range page.Conversations {
@@ -235,16 +182,11 @@ func (h *messaging) conversations(ctx context.Context, s *Session, data json.Raw
 	return out, nil
 }
 
-type markReadRequest struct {
-	Peer    string `json:"Peer"`
-	UpToSeq uint64 `json:"UpToSeq"`
-}
-
 // markRead marks the conversation with Peer read up to UpToSeq (0: all);
 // the peer's devices get a read receipt, the user's other devices
 // unread_changed.
 func (h *messaging) markRead(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
-	var req markReadRequest
+	var req protocol.MarkReadRequest
 	if err := decodeData(data, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
@@ -257,17 +199,13 @@ func (h *messaging) markRead(ctx context.Context, s *Session, data json.RawMessa
 	return toConversationItem(conv), nil
 }
 
-type totalUnreadAnswer struct {
-	TotalUnread int `json:"TotalUnread"`
-}
-
 // markAllRead marks every conversation of the user read.
 func (h *messaging) markAllRead(ctx context.Context, s *Session, _ json.RawMessage) (any, error) {
 	total, err := h.convs.MarkAllRead(ctx, s.SDKAppID(), s.UserID(), s.ID())
 	if err != nil {
 		return nil, err
 	}
-	return totalUnreadAnswer{TotalUnread: total}, nil
+	return protocol.TotalUnreadAnswer{TotalUnread: total}, nil
 }
 
 // totalUnread answers the user's unread messages over all conversations.
@@ -276,18 +214,13 @@ func (h *messaging) totalUnread(ctx context.Context, s *Session, _ json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	return totalUnreadAnswer{TotalUnread: total}, nil
-}
-
-type deleteConversationRequest struct {
-	Peer         string `json:"Peer"`
-	ClearHistory bool   `json:"ClearHistory"`
+	return protocol.TotalUnreadAnswer{TotalUnread: total}, nil
 }
 
 // deleteConversation removes the conversation with Peer from the user's
 // list, optionally clearing the user's history of it.
 func (h *messaging) deleteConversation(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
-	var req deleteConversationRequest
+	var req protocol.DeleteConversationRequest
 	if err := decodeData(data, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
@@ -296,7 +229,9 @@ func (h *messaging) deleteConversation(ctx context.Context, s *Session, data jso
 	})
 }
 
-// msgRef names one message the user sent to Peer.
+// msgRef names one message the user sent to Peer: the lenient form of
+// protocol.RevokeRequest and protocol.ModifyRequest, with MsgBody kept raw
+// for im.ParseMsgBody's codes.
 type msgRef struct {
 	Peer            string          `json:"Peer"`
 	MsgKey          string          `json:"MsgKey"`

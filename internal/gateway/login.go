@@ -10,35 +10,20 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/tenant"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // platforms are those a client may announce at login.
-var platforms = []string{"iOS", "Android", "Web", "Windows", "Mac", "iPad", "Linux"}
+var platforms = protocol.Platforms()
 
 // maxSigExpiresAt caps SigExpiresAt in the login answer (year 9999), so a
 // UserSig that never expires reads as a date rather than as a number
 // JavaScript cannot hold exactly.
 const maxSigExpiresAt = 253402300799
 
-type loginRequest struct {
-	SDKAppID        uint64 `json:"SDKAppID"`
-	UserID          string `json:"UserID"`
-	UserSig         string `json:"UserSig"`
-	Platform        string `json:"Platform"`
-	ProtocolVersion int    `json:"ProtocolVersion"`
-}
-
-type loginAnswer struct {
-	SessionID       string `json:"SessionID"`
-	ServerTime      int64  `json:"ServerTime"`
-	SigExpiresAt    int64  `json:"SigExpiresAt"`
-	ProtocolVersion int    `json:"ProtocolVersion"`
-	MaxFrameBytes   int64  `json:"MaxFrameBytes"`
-}
-
 // login signs the session in, or answers why not and closes it.
 func (s *Session) login(req request) {
-	var in loginRequest
+	var in protocol.LoginRequest
 	if err := json.Unmarshal(req.Data, &in); err != nil {
 		s.refuse(req, im.Errorf(im.CodeInvalidParameter, "login data must be {SDKAppID, UserID, UserSig, Platform, ProtocolVersion}: %v", err))
 		return
@@ -62,11 +47,11 @@ func (s *Session) login(req request) {
 	s.id = newSessionID()
 	s.sdkAppID, s.userID, s.platform = in.SDKAppID, p.Identifier, in.Platform
 	s.loginAt = now.UnixNano()
-	answer, _ := json.Marshal(loginAnswer{
+	answer, _ := json.Marshal(protocol.LoginAnswer{
 		SessionID:       s.id,
 		ServerTime:      now.UnixMilli(),
 		SigExpiresAt:    min(p.SigExpiresAt, maxSigExpiresAt),
-		ProtocolVersion: min(in.ProtocolVersion, ProtocolVersion),
+		ProtocolVersion: min(in.ProtocolVersion, protocol.Version),
 		MaxFrameBytes:   s.gw.cfg.MaxFrameBytes,
 	})
 	// Older sessions are told first: with the in-process bus they are
@@ -79,7 +64,7 @@ func (s *Session) login(req request) {
 		return
 	}
 	s.gw.metrics.logins.Inc()
-	s.gw.metrics.command(CmdLogin, 0)
+	s.gw.metrics.command(protocol.CmdLogin, 0)
 	s.gw.log.Debug("gateway: login", "session", s.id, "sdkappid", s.sdkAppID, "user", s.userID, "platform", s.platform)
 	s.watchSig(p.SigExpiresAt, now)
 	if f := s.gw.cfg.OnLogin; f != nil {
@@ -91,7 +76,7 @@ func (s *Session) login(req request) {
 func (s *Session) refuse(req request, e *im.Error) {
 	s.gw.metrics.loginFailures.Inc()
 	s.reject(req, e)
-	s.close(ReasonLoginFailed, false)
+	s.close(protocol.ReasonLoginFailed, false)
 }
 
 // activate marks the session signed in and queues the login answer.
@@ -112,9 +97,9 @@ func (s *Session) watchSig(expiresAt int64, now time.Time) {
 	d := time.Unix(expiresAt, 0).Sub(now)
 	t := time.AfterFunc(d, func() {
 		defer s.recoverPanic("UserSig expiry")
-		data, _ := json.Marshal(struct{ SigExpiresAt int64 }{expiresAt})
-		if s.close(ReasonSigExpired, false, EncodeEvent(EventSigExpired, data)) {
-			s.gw.metrics.events.named(EventSigExpired).Inc()
+		data, _ := json.Marshal(protocol.SigExpired{SigExpiresAt: expiresAt})
+		if s.close(protocol.ReasonSigExpired, false, EncodeEvent(protocol.EventSigExpired, data)) {
+			s.gw.metrics.events.named(protocol.EventSigExpired).Inc()
 		}
 	})
 	s.mu.Lock()
@@ -146,7 +131,7 @@ func (g *Gateway) kickOthers(ctx context.Context, s *Session, policy string) {
 	}
 	order := kickOrder{
 		SessionID: s.id, Platform: s.platform, Policy: policy,
-		LoginAt: s.loginAt, Reason: ReasonLoginElsewhere,
+		LoginAt: s.loginAt, Reason: protocol.ReasonLoginElsewhere,
 	}
 	_ = g.publishKick(ctx, s.sdkAppID, s.userID, order, s.id) // logged
 }
@@ -156,7 +141,7 @@ func (g *Gateway) kickOthers(ctx context.Context, s *Session, policy string) {
 // are not affected. It is what the REST kick command calls after revoking
 // the user's UserSigs.
 func (g *Gateway) Kick(ctx context.Context, sdkAppID uint64, userID string) error {
-	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: ReasonKickedByAdmin}
+	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: protocol.ReasonKickedByAdmin}
 	return g.publishKick(ctx, sdkAppID, userID, order, "")
 }
 
@@ -166,6 +151,6 @@ func (g *Gateway) Kick(ctx context.Context, sdkAppID uint64, userID string) erro
 // calls after the deletion (which also revoked the user's UserSigs) is
 // stored.
 func (g *Gateway) CloseDeleted(ctx context.Context, sdkAppID uint64, userID string) error {
-	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: ReasonAccountDeleted}
+	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: protocol.ReasonAccountDeleted}
 	return g.publishKick(ctx, sdkAppID, userID, order, "")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/usersig"
 	"github.com/parley-im/parley/pkg/client"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 func TestLoginAndPing(t *testing.T) {
@@ -151,7 +152,7 @@ func TestLoginRefusedClosesConnection(t *testing.T) {
 			if f.ID != 7 || f.Code != c.code {
 				t.Fatalf("answer id %d code %d (%s), want id 7 code %d", f.ID, f.Code, f.Info, c.code)
 			}
-			r.expectClose(4001, gateway.ReasonLoginFailed)
+			r.expectClose(4001, protocol.ReasonLoginFailed)
 		})
 	}
 }
@@ -160,7 +161,7 @@ func TestLoginTimeout(t *testing.T) {
 	t.Parallel()
 	e := start(t, gateway.Config{LoginTimeout: 50 * time.Millisecond})
 	r := e.raw()
-	r.expectClose(4000, gateway.ReasonLoginTimeout)
+	r.expectClose(4000, protocol.ReasonLoginTimeout)
 }
 
 func TestCommandBeforeLogin(t *testing.T) {
@@ -189,14 +190,14 @@ func TestSigExpiry(t *testing.T) {
 	opts.UserSig = sig(t, appDefault, "alice", 600)
 	c := e.dial(opts)
 	ev := nextEvent(t, c)
-	if ev.Name != gateway.EventSigExpired {
-		t.Fatalf("event %q, want %s", ev.Name, gateway.EventSigExpired)
+	if ev.Name != protocol.EventSigExpired {
+		t.Fatalf("event %q, want %s", ev.Name, protocol.EventSigExpired)
 	}
 	var data struct{ SigExpiresAt int64 }
 	if err := json.Unmarshal(ev.Data, &data); err != nil || data.SigExpiresAt != c.Session().SigExpiresAt {
 		t.Errorf("sig_expired data %s, want SigExpiresAt %d", ev.Data, c.Session().SigExpiresAt)
 	}
-	assertDisconnect(t, waitDone(t, c), 4004, gateway.ReasonSigExpired)
+	assertDisconnect(t, waitDone(t, c), 4004, protocol.ReasonSigExpired)
 }
 
 func TestIdleTimeout(t *testing.T) {
@@ -205,7 +206,7 @@ func TestIdleTimeout(t *testing.T) {
 	r := e.raw()
 	r.login(appDefault, "alice", "Web")
 	// The client says nothing, not even a pong: the server gives up.
-	r.expectClose(4006, gateway.ReasonIdleTimeout)
+	r.expectClose(4006, protocol.ReasonIdleTimeout)
 }
 
 func TestServerPings(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // metrics are the gateway's Prometheus collectors.
@@ -87,7 +89,7 @@ func (m *metrics) command(cmd string, code int) {
 // unknownLabel.
 func (g *Gateway) commandLabel(cmd string) string {
 	switch cmd {
-	case CmdLogin, CmdPing, CmdLogout:
+	case protocol.CmdLogin, protocol.CmdPing, protocol.CmdLogout:
 		return cmd
 	}
 	if _, ok := g.handlers[cmd]; ok {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/tenant"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // panicAuth panics for the user "boom" and signs the others in with auth.
@@ -67,7 +68,7 @@ func TestPanicClosesOnlyItsConnection(t *testing.T) {
 		<-conns
 		userSig := sig(t, appDefault, "boom", 86400)
 		r.sendText(loginRequest(t, appDefault, "boom", userSig, "Web"))
-		r.expectClose(ws.StatusInternalServerError, gateway.ReasonInternalError)
+		r.expectClose(ws.StatusInternalServerError, protocol.ReasonInternalError)
 		if got := log.String(); !strings.Contains(got, "Authenticate panicked") || strings.Contains(got, userSig) {
 			t.Errorf("log %q: want the panic logged without the UserSig", got)
 		}
@@ -78,7 +79,7 @@ func TestPanicClosesOnlyItsConnection(t *testing.T) {
 		id := r.login(appDefault, "alice", "Web")["SessionID"].(string)
 		c.read.Store(true)
 		r.sendText(ping)
-		r.expectClose(ws.StatusInternalServerError, gateway.ReasonInternalError)
+		r.expectClose(ws.StatusInternalServerError, protocol.ReasonInternalError)
 		if got := log.String(); !strings.Contains(got, "Read panicked") || !strings.Contains(got, "session="+id) {
 			t.Errorf("log %q: want the panic logged with session %s", got, id)
 		}
@@ -104,8 +105,8 @@ func TestPanicClosesOnlyItsConnection(t *testing.T) {
 	if f := r.call(ping); f.ID != 2 || f.Code != 0 {
 		t.Fatalf("ping after the panics: id %d code %d %s", f.ID, f.Code, f.Info)
 	}
-	if got := closes(t, e, gateway.ReasonInternalError); got != 3 {
-		t.Errorf("%v sessions closed with %s, want 3", got, gateway.ReasonInternalError)
+	if got := closes(t, e, protocol.ReasonInternalError); got != 3 {
+		t.Errorf("%v sessions closed with %s, want 3", got, protocol.ReasonInternalError)
 	}
 }
 

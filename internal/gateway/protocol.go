@@ -10,67 +10,17 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
-// ProtocolVersion is the client protocol version this gateway speaks. A
-// client announces the highest version it speaks in login; the answer
-// carries the version both will use.
-const ProtocolVersion = 1
-
-// Built-in commands. Handle refuses these names.
+// Reasons a session ends without a close frame: the peer left or cannot
+// be written to. They are not protocol.Reason* values, only labels of the
+// closes metric.
 const (
-	CmdLogin  = "login"
-	CmdPing   = "ping"
-	CmdLogout = "logout"
-)
-
-// Events the gateway itself sends.
-const (
-	// EventKicked {Reason, Platform?} precedes a close the client did not ask for.
-	EventKicked = "kicked"
-	// EventSigExpired {SigExpiresAt} precedes the close at UserSig expiry.
-	EventSigExpired = "sig_expired"
-)
-
-// Close reasons: the Reason of a kicked event and the reason text of the
-// WebSocket close frame (see closeCodes for the status codes).
-const (
-	ReasonLogout         = "logout"
-	ReasonShutdown       = "server_shutdown"
-	ReasonProtocolError  = "protocol_error"
-	ReasonFrameTooLarge  = "frame_too_large"
-	ReasonLoginTimeout   = "login_timeout"
-	ReasonLoginFailed    = "login_failed"
-	ReasonLoginElsewhere = "login_elsewhere"
-	ReasonKickedByAdmin  = "kicked_by_admin"
-	ReasonSigExpired     = "sig_expired"
-	ReasonSlowConsumer   = "slow_consumer"
-	ReasonIdleTimeout    = "idle_timeout"
-	ReasonAccountDeleted = "account_deleted"
-	ReasonInternalError  = "internal_error"
-	// Reasons that send no close frame: the peer left or cannot be written to.
 	reasonClientClosed = "client_closed"
 	reasonConnLost     = "connection_lost"
 	reasonWriteFailed  = "write_failed"
 )
-
-// closeCodes are the WebSocket status codes of the close frames the
-// gateway sends, by reason. 4xxx codes are Parley's (RFC 6455 §7.4.2).
-var closeCodes = map[string]ws.StatusCode{
-	ReasonLogout:         ws.StatusNormalClosure,
-	ReasonShutdown:       ws.StatusGoingAway,
-	ReasonProtocolError:  ws.StatusProtocolError,
-	ReasonFrameTooLarge:  ws.StatusMessageTooBig,
-	ReasonLoginTimeout:   4000,
-	ReasonLoginFailed:    4001,
-	ReasonLoginElsewhere: 4002,
-	ReasonKickedByAdmin:  4003,
-	ReasonSigExpired:     4004,
-	ReasonSlowConsumer:   4005,
-	ReasonIdleTimeout:    4006,
-	ReasonAccountDeleted: 4007,
-	ReasonInternalError:  ws.StatusInternalServerError,
-}
 
 // request is a decoded client frame {"id":1,"cmd":"name","data":{...}}.
 type request struct {
@@ -252,11 +202,11 @@ func validClose(p []byte) bool {
 // closeFrame returns the close frame for reason, or nil for reasons that
 // send none.
 func closeFrame(reason string) []byte {
-	code, ok := closeCodes[reason]
+	code, ok := protocol.CloseCode(reason)
 	if !ok {
 		return nil
 	}
-	return controlFrame(ws.OpClose, ws.NewCloseFrameBody(code, reason))
+	return controlFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(code), reason))
 }
 
 // pingFrame is the heartbeat the server sends; it is immutable and shared.

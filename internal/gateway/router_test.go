@@ -11,6 +11,7 @@ import (
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/pkg/client"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // echoed is what the echo command answers.
@@ -101,7 +102,7 @@ func TestHandleRefusals(t *testing.T) {
 		}()
 		f()
 	}
-	mustPanic("built-in", func() { e.gw.Handle(gateway.CmdPing, noop) })
+	mustPanic("built-in", func() { e.gw.Handle(protocol.CmdPing, noop) })
 	e.gw.Handle("once", noop)
 	mustPanic("twice", func() { e.gw.Handle("once", noop) })
 	e.dial(options(t, appDefault, "alice", "Web"))

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parley-im/parley/internal/gateway"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // bigResult registers the command "big", whose answer is a frame of
@@ -44,7 +45,7 @@ func TestSlowConsumerByteCap(t *testing.T) {
 	answers := 0
 	for {
 		f := r.next()
-		if f.Event == gateway.EventKicked {
+		if f.Event == protocol.EventKicked {
 			if !strings.Contains(string(f.Data), `"Reason":"slow_consumer"`) {
 				t.Errorf("kicked data %s, want Reason slow_consumer", f.Data)
 			}
@@ -55,7 +56,7 @@ func TestSlowConsumerByteCap(t *testing.T) {
 		}
 		answers++
 	}
-	r.expectClose(4005, gateway.ReasonSlowConsumer)
+	r.expectClose(4005, protocol.ReasonSlowConsumer)
 	if answers >= requests {
 		t.Errorf("all %d answers were delivered; the cap did not bind", answers)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // readLoop is the session's reader: login first, then commands, each
@@ -51,13 +52,13 @@ func (s *Session) readFailure(err error) string {
 	var protocolErr ws.ProtocolError
 	switch {
 	case errors.Is(err, errTooBig):
-		return ReasonFrameTooLarge
+		return protocol.ReasonFrameTooLarge
 	case errors.As(err, &protocolErr), errors.Is(err, ws.ErrHeaderLengthMSB):
-		return ReasonProtocolError
+		return protocol.ReasonProtocolError
 	case errors.Is(err, os.ErrDeadlineExceeded) && s.stateIs(stateNew):
-		return ReasonLoginTimeout
+		return protocol.ReasonLoginTimeout
 	case errors.Is(err, os.ErrDeadlineExceeded) && s.stateIs(stateActive):
-		return ReasonIdleTimeout
+		return protocol.ReasonIdleTimeout
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 		return reasonClientClosed
 	}
@@ -81,7 +82,7 @@ func (s *Session) handleFrame(op ws.OpCode, p []byte) bool {
 		return true
 	case ws.OpClose:
 		if !validClose(p) {
-			s.close(ReasonProtocolError, false)
+			s.close(protocol.ReasonProtocolError, false)
 			return false
 		}
 		// Answer with the client's status code, as RFC 6455 §5.5.1 asks
@@ -151,28 +152,28 @@ func (s *Session) recovered(v any, where string, withID bool) bool {
 		attrs = append(attrs, "session", s.id, "sdkappid", s.sdkAppID, "user", s.userID)
 	}
 	s.gw.log.Error("gateway: panic; closing the connection", attrs...)
-	s.close(ReasonInternalError, true)
+	s.close(protocol.ReasonInternalError, true)
 	return true
 }
 
 // dispatch answers one request.
 func (s *Session) dispatch(req request) {
 	if s.stateIs(stateNew) {
-		if req.Cmd != CmdLogin {
-			s.reject(req, im.Errorf(im.CodeIdentifierOrSig, "not logged in: the first command must be %s", CmdLogin))
+		if req.Cmd != protocol.CmdLogin {
+			s.reject(req, im.Errorf(im.CodeIdentifierOrSig, "not logged in: the first command must be %s", protocol.CmdLogin))
 			return
 		}
 		s.login(req)
 		return
 	}
 	switch req.Cmd {
-	case CmdLogin:
+	case protocol.CmdLogin:
 		s.reject(req, im.Errorf(im.CodeMalformedRequest, "already logged in"))
-	case CmdPing:
-		s.respond(req, pingAnswer{ServerTime: s.gw.now().UnixMilli()}, nil)
-	case CmdLogout:
+	case protocol.CmdPing:
+		s.respond(req, protocol.PingAnswer{ServerTime: s.gw.now().UnixMilli()}, nil)
+	case protocol.CmdLogout:
 		s.answer(req, 0, encodeResponse(req.ID, 0, "", []byte("{}")))
-		s.close(ReasonLogout, false)
+		s.close(protocol.ReasonLogout, false)
 	default:
 		f, ok := s.gw.handlers[req.Cmd]
 		if !ok {
@@ -184,10 +185,6 @@ func (s *Session) dispatch(req request) {
 		cancel()
 		s.respond(req, result, err)
 	}
-}
-
-type pingAnswer struct {
-	ServerTime int64 `json:"ServerTime"`
 }
 
 // call runs a handler, turning a panic into an error.

@@ -2,9 +2,12 @@ package gateway
 
 import (
 	"bufio"
+	"encoding/json"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // Session is one WebSocket connection, signed in once its login succeeded.
@@ -116,7 +119,7 @@ func (s *Session) enqueue(frame []byte) bool {
 	case len(s.queue) >= s.gw.cfg.SendQueue, s.queued+len(frame) > s.gw.cfg.SendQueueBytes:
 		s.mu.Unlock()
 		s.gw.metrics.slowConsumers.Inc()
-		s.kick(ReasonSlowConsumer, "", true)
+		s.kick(protocol.ReasonSlowConsumer, "", true)
 		return false
 	}
 	s.queue = append(s.queue, frame)
@@ -139,12 +142,12 @@ func (s *Session) signal() {
 
 // kick closes the session after a kicked event {Reason, Platform}.
 func (s *Session) kick(reason, platform string, dropPending bool) bool {
-	ev := kickedEvent{Reason: reason, Platform: platform}
-	if !s.close(reason, dropPending, EncodeEvent(EventKicked, ev.encode())) {
+	data, _ := json.Marshal(protocol.Kicked{Reason: reason, Platform: platform}) // two strings always marshal
+	if !s.close(reason, dropPending, EncodeEvent(protocol.EventKicked, data)) {
 		return false
 	}
 	s.gw.metrics.kicked.WithLabelValues(reason).Inc()
-	s.gw.metrics.events.named(EventKicked).Inc()
+	s.gw.metrics.events.named(protocol.EventKicked).Inc()
 	return true
 }
 

@@ -8,18 +8,19 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // FlagRecalled is the MsgFlagBits bit of a recalled message. The reference
 // flags recalled messages in admin_getroammsg's MsgFlagBits without
 // publishing the bit values; Parley uses bit 0 and defines no other bit, so
 // MsgFlagBits is 0 for every message that was not recalled.
-const FlagRecalled = 1
+const FlagRecalled = protocol.FlagRecalled
 
 // Message is one C2C message as every client-facing surface shows it: the
-// "message" event, Sync pages, History pages and the "message_modified"
-// event all carry this one JSON shape (see MarshalJSON), so a client parses
-// one thing.
+// message event, Sync pages, History pages and the message_modified event
+// all carry this one JSON shape, protocol.Message (see MarshalJSON), so a
+// client parses one thing.
 type Message struct {
 	// SyncSeq is the message's position in the receiving user's sync
 	// stream (live events and Sync pages); 0 elsewhere.
@@ -73,29 +74,7 @@ func (m *Message) TimeSeconds() int64 { return m.Time / 1000 }
 // Key returns the MsgKey, "{MsgSeq}_{MsgRandom}_{MsgTime}".
 func (m *Message) Key() string { return im.FormatMsgKey(m.Seq, m.Random, m.TimeSeconds()) }
 
-// wireMessage is the JSON shape of Message. Field order is the order of the
-// encoding.
-type wireMessage struct {
-	SyncSeq         uint64     `json:"SyncSeq,omitempty"`
-	From            string     `json:"From_Account"`
-	To              string     `json:"To_Account"`
-	Seq             uint64     `json:"MsgSeq"`
-	Random          uint32     `json:"MsgRandom"`
-	Time            int64      `json:"MsgTime"`
-	Key             string     `json:"MsgKey"`
-	Body            im.MsgBody `json:"MsgBody"`
-	CloudCustomData string     `json:"CloudCustomData"`
-	Nick            string     `json:"Nick,omitempty"`
-	FaceURL         string     `json:"FaceUrl,omitempty"`
-	FlagBits        int        `json:"MsgFlagBits"`
-	Modified        int        `json:"IsModified,omitempty"`
-	Revision        int        `json:"IsRevision,omitempty"`
-	OnlineOnly      int        `json:"OnlineOnlyFlag,omitempty"`
-	NeedReadReceipt int        `json:"IsNeedReadReceipt,omitempty"`
-	ClientTime      int64      `json:"MsgClientTime,omitempty"`
-}
-
-// MarshalJSON encodes the client shape:
+// MarshalJSON encodes the client shape, protocol.Message:
 //
 //	{"SyncSeq":7,"From_Account":"alice","To_Account":"bob","MsgSeq":3,
 //	 "MsgRandom":42,"MsgTime":1700000000,"MsgKey":"3_42_1700000000",
@@ -114,17 +93,17 @@ func (m Message) MarshalJSON() ([]byte, error) {
 
 // AppendJSON appends the encoding of MarshalJSON to dst.
 func (m *Message) AppendJSON(dst []byte) ([]byte, error) {
-	w := wireMessage{
-		SyncSeq: m.SyncSeq, From: m.From, To: m.To, Seq: m.Seq, Random: m.Random,
-		Time: m.TimeSeconds(), Key: m.Key(), Body: m.Body, CloudCustomData: m.CloudCustomData,
-		Nick: m.Nick, FaceURL: m.FaceURL, Modified: bit(m.Modified), Revision: bit(m.Revision), OnlineOnly: bit(m.OnlineOnly),
-		NeedReadReceipt: bit(m.NeedReadReceipt), ClientTime: m.ClientTime,
+	w := protocol.Message[im.MsgBody]{
+		SyncSeq: m.SyncSeq, From: m.From, To: m.To, MsgSeq: m.Seq, MsgRandom: m.Random,
+		MsgTime: m.TimeSeconds(), MsgKey: m.Key(), MsgBody: m.Body, CloudCustomData: m.CloudCustomData,
+		Nick: m.Nick, FaceURL: m.FaceURL, IsModified: bit(m.Modified), IsRevision: bit(m.Revision), OnlineOnlyFlag: bit(m.OnlineOnly),
+		IsNeedReadReceipt: bit(m.NeedReadReceipt), MsgClientTime: m.ClientTime,
 	}
-	if w.Body == nil {
-		w.Body = im.MsgBody{}
+	if w.MsgBody == nil {
+		w.MsgBody = im.MsgBody{}
 	}
 	if m.Recalled {
-		w.FlagBits = FlagRecalled
+		w.MsgFlagBits = FlagRecalled
 	}
 	return appendJSON(dst, w)
 }

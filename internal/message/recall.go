@@ -8,6 +8,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // RecallRequest asks Recall to withdraw one message.
@@ -26,7 +27,7 @@ type RecallRequest struct {
 
 // Recall withdraws a stored message: its content is removed, history shows
 // it flagged as recalled (MsgFlagBits FlagRecalled), and both participants'
-// devices get EventMessageRevoked. A user may recall only their own
+// devices get protocol.EventMessageRevoked. A user may recall only their own
 // message, within the app's recall window; an admin any message, any time.
 // Of concurrent recalls of one message exactly one succeeds and sends the
 // event; the others answer 20023, as a recall after it would.
@@ -43,13 +44,13 @@ func (s *Service) Recall(ctx context.Context, req RecallRequest) error {
 	if err != nil {
 		return err
 	}
-	data, err := appendJSON(nil, RevokedEvent{
-		From: m.From, To: m.To, Seq: m.Seq, Random: m.Random, Time: m.TimeSeconds(), Key: m.Key(), ByAdmin: bit(req.ByAdmin),
+	data, err := appendJSON(nil, protocol.MessageRevoked{
+		From: m.From, To: m.To, MsgSeq: m.Seq, MsgRandom: m.Random, MsgTime: m.TimeSeconds(), MsgKey: m.Key(), ByAdmin: bit(req.ByAdmin),
 	})
 	if err != nil {
 		return err
 	}
-	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageRevoked, data)
+	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, protocol.EventMessageRevoked, data)
 	return nil
 }
 
@@ -109,7 +110,8 @@ type ModifyRequest struct {
 // Modify replaces the body and/or CloudCustomData of a stored message
 // (modify_c2c_msg, a client's modifyMessage) and returns the message as
 // now stored. History shows the new content with IsModified; both
-// participants' devices get EventMessageModified carrying the message.
+// participants' devices get protocol.EventMessageModified carrying the
+// message.
 // The change applies to the message as stored when it is written: if a
 // concurrent modify or recall changed it after Modify read it, Modify reads
 // it again (and answers 20023 if it was recalled meanwhile).
@@ -132,7 +134,7 @@ func (s *Service) Modify(ctx context.Context, req ModifyRequest) (Message, error
 	if err != nil {
 		return Message{}, err
 	}
-	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, EventMessageModified, data)
+	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, protocol.EventMessageModified, data)
 	return m, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/message"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 func TestRecall(t *testing.T) {
@@ -34,7 +35,7 @@ func TestRecall(t *testing.T) {
 			t.Fatalf("recall within the window: %v", err)
 		}
 		evs := h.bus.take()
-		if len(evs) != 2 || evs[0].user != "alice" || evs[0].ev.ExceptSession != "s-alice" || evs[1].user != "bob" || evs[0].ev.Name != message.EventMessageRevoked {
+		if len(evs) != 2 || evs[0].user != "alice" || evs[0].ev.ExceptSession != "s-alice" || evs[1].user != "bob" || evs[0].ev.Name != protocol.EventMessageRevoked {
 			t.Fatalf("revoke events %+v", evs)
 		}
 		if p := decode(t, evs[1].ev.Data); p["MsgKey"] != first.MsgKey || p["From_Account"] != "alice" || p["To_Account"] != "bob" {
@@ -90,7 +91,7 @@ func TestModify(t *testing.T) {
 			t.Fatalf("modify: %+v %v", m, err)
 		}
 		evs := h.bus.take()
-		if len(evs) != 2 || evs[0].ev.Name != message.EventMessageModified || evs[1].user != "bob" {
+		if len(evs) != 2 || evs[0].ev.Name != protocol.EventMessageModified || evs[1].user != "bob" {
 			t.Fatalf("modify events %+v", evs)
 		}
 		if p := decode(t, evs[1].ev.Data); p["IsModified"] != float64(1) || p["CloudCustomData"] != "meta" {
@@ -340,7 +341,7 @@ func TestConcurrentRecallsOneOutcome(t *testing.T) {
 			}
 			revoked := map[string]int{}
 			for _, p := range h.bus.take() {
-				if p.ev.Name == message.EventMessageRevoked {
+				if p.ev.Name == protocol.EventMessageRevoked {
 					revoked[p.user]++
 				}
 			}
@@ -381,7 +382,7 @@ func TestConcurrentModifiesAllApply(t *testing.T) {
 		}
 		modified := 0
 		for _, p := range h.bus.take() {
-			if p.user == "bob" && p.ev.Name == message.EventMessageModified {
+			if p.user == "bob" && p.ev.Name == protocol.EventMessageModified {
 				modified++
 			}
 		}

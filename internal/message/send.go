@@ -9,6 +9,7 @@ import (
 	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // SendRequest asks SendC2C to send one message. The REST handler and the
@@ -304,13 +305,13 @@ func (s *Service) deliver(ctx context.Context, sdkAppID uint64, m *Message, reci
 		s.log.LogAttrs(ctx, slog.LevelError, "message: encode event", slog.Any("err", err))
 		return
 	}
-	toRecipient := bus.Event{Name: EventMessage, Data: withSyncSeq(shared, recipientSync)}
+	toRecipient := bus.Event{Name: protocol.EventMessage, Data: withSyncSeq(shared, recipientSync)}
 	if m.To == m.From {
 		toRecipient.ExceptSession = session
 	}
 	s.publish(ctx, sdkAppID, m.To, toRecipient)
 	if m.SenderSync {
-		s.publish(ctx, sdkAppID, m.From, bus.Event{Name: EventMessage, Data: withSyncSeq(shared, senderSync), ExceptSession: session})
+		s.publish(ctx, sdkAppID, m.From, bus.Event{Name: protocol.EventMessage, Data: withSyncSeq(shared, senderSync), ExceptSession: session})
 	}
 }
 

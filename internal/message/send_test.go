@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/message"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 func TestSendStoresThenDelivers(t *testing.T) {
@@ -28,7 +29,7 @@ func TestSendStoresThenDelivers(t *testing.T) {
 			t.Fatalf("events %+v, want one to bob and one to alice", evs)
 		}
 		toBob, toAlice := evs[0], evs[1]
-		if toBob.user != "bob" || toBob.ev.Name != message.EventMessage || toBob.ev.ExceptSession != "" {
+		if toBob.user != "bob" || toBob.ev.Name != protocol.EventMessage || toBob.ev.ExceptSession != "" {
 			t.Errorf("recipient event %+v", toBob)
 		}
 		if toAlice.user != "alice" || toAlice.ev.ExceptSession != "sess-alice" {

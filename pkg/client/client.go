@@ -25,10 +25,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // ProtocolVersion is the highest protocol version this SDK speaks.
-const ProtocolVersion = 1
+const ProtocolVersion = protocol.Version
 
 // Errors of the client.
 var (
@@ -68,14 +70,8 @@ type Event struct {
 	Data json.RawMessage
 }
 
-// Session describes the current sign-in, from the login answer.
-type Session struct {
-	SessionID       string `json:"SessionID"`
-	ServerTime      int64  `json:"ServerTime"`   // Unix milliseconds
-	SigExpiresAt    int64  `json:"SigExpiresAt"` // Unix seconds
-	ProtocolVersion int    `json:"ProtocolVersion"`
-	MaxFrameBytes   int64  `json:"MaxFrameBytes"`
-}
+// Session describes the current sign-in: the login answer.
+type Session = protocol.LoginAnswer
 
 // Options configure a client. SDKAppID, UserID, UserSig and Platform are
 // required; every other field's zero value means its default.
@@ -277,11 +273,7 @@ func (c *Client) waitConn(ctx context.Context) (*conn, error) {
 
 // call runs one command on cn.
 func (c *Client) call(ctx context.Context, cn *conn, cmd string, data, out any) error {
-	req := struct {
-		ID   uint64 `json:"id"`
-		Cmd  string `json:"cmd"`
-		Data any    `json:"data,omitempty"`
-	}{c.nextID.Add(1), cmd, data}
+	req := protocol.Request{ID: c.nextID.Add(1), Cmd: cmd, Data: data}
 	payload, err := json.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("client: encode %s: %w", cmd, err)
@@ -295,7 +287,7 @@ func (c *Client) call(ctx context.Context, cn *conn, cmd string, data, out any) 
 		cn.fail(err)
 		return ErrConnectionLost
 	}
-	var r response
+	var r protocol.ServerFrame
 	select {
 	case r = <-ch:
 	case <-cn.dead:

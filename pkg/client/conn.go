@@ -14,6 +14,8 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // conn is one WebSocket connection and its read loop.
@@ -25,19 +27,11 @@ type conn struct {
 	bw  *bufio.Writer
 
 	pmu     sync.Mutex
-	pending map[uint64]chan response
+	pending map[uint64]chan protocol.ServerFrame
 
 	failOnce sync.Once
 	err      error         // why the connection ended; set before dead is closed
 	dead     chan struct{} // closed when the read loop has ended
-}
-
-type response struct {
-	ID    uint64          `json:"id"`
-	Code  int             `json:"code"`
-	Info  string          `json:"info"`
-	Data  json.RawMessage `json:"data"`
-	Event string          `json:"event"`
 }
 
 // closedByServer is a connection's end by a server close frame.
@@ -71,19 +65,16 @@ func (c *Client) connect(ctx context.Context, userSig string) (*conn, Session, e
 	cn := &conn{
 		nc:      nc,
 		bw:      bufio.NewWriter(nc),
-		pending: map[uint64]chan response{},
+		pending: map[uint64]chan protocol.ServerFrame{},
 		dead:    make(chan struct{}),
 	}
 	go c.readLoop(cn, br)
 	var s Session
-	login := struct {
-		SDKAppID        uint64
-		UserID          string
-		UserSig         string
-		Platform        string
-		ProtocolVersion int
-	}{c.opts.SDKAppID, c.opts.UserID, userSig, c.opts.Platform, ProtocolVersion}
-	if err := c.call(ctx, cn, "login", login, &s); err != nil {
+	login := protocol.LoginRequest{
+		SDKAppID: c.opts.SDKAppID, UserID: c.opts.UserID, UserSig: userSig,
+		Platform: c.opts.Platform, ProtocolVersion: ProtocolVersion,
+	}
+	if err := c.call(ctx, cn, protocol.CmdLogin, login, &s); err != nil {
 		cn.fail(err)
 		<-cn.dead
 		if errors.Is(err, ErrConnectionLost) && cn.err != nil {
@@ -126,7 +117,7 @@ func (c *Client) readMessage(cn *conn, rd *wsutil.Reader) error {
 	if err != nil {
 		return err
 	}
-	var m response
+	var m protocol.ServerFrame
 	if err := json.Unmarshal(p, &m); err != nil {
 		return fmt.Errorf("client: undecodable server frame: %w", err)
 	}
@@ -140,7 +131,7 @@ func (c *Client) readMessage(cn *conn, rd *wsutil.Reader) error {
 			Info string
 		}{m.Code, m.Info})
 		select {
-		case c.events <- Event{Name: "error", Data: data}:
+		case c.events <- Event{Name: EventError, Data: data}:
 		default:
 		}
 		return nil
@@ -169,8 +160,8 @@ func (cn *conn) control(h ws.Header, r io.Reader) error {
 	return nil
 }
 
-func (cn *conn) expect(id uint64) chan response {
-	ch := make(chan response, 1)
+func (cn *conn) expect(id uint64) chan protocol.ServerFrame {
+	ch := make(chan protocol.ServerFrame, 1)
 	cn.pmu.Lock()
 	cn.pending[id] = ch
 	cn.pmu.Unlock()
@@ -183,7 +174,7 @@ func (cn *conn) forget(id uint64) {
 	cn.pmu.Unlock()
 }
 
-func (cn *conn) answer(m response) {
+func (cn *conn) answer(m protocol.ServerFrame) {
 	cn.pmu.Lock()
 	ch := cn.pending[m.ID]
 	delete(cn.pending, m.ID)

@@ -9,24 +9,26 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // This file is the typed API of the messaging commands (docs/protocol.md,
 // "Messaging commands"): sending, history, conversations, read positions,
 // recall and modify, and the decoding of their events; sync.go has sync. The
-// structs here carry the protocol's JSON names; they are the SDK's own, so
-// that the SDK depends on nothing of the server's.
+// wire structs are pkg/protocol's, shared with the server; the SDK depends
+// on nothing else of the server's.
 
 // Events of the messaging commands, and the client's own sync_complete.
 const (
-	EventMessage             = "message"
-	EventMessageRevoked      = "message_revoked"
-	EventMessageModified     = "message_modified"
-	EventReadReceipt         = "read_receipt"
-	EventUnreadChanged       = "unread_changed"
-	EventConversationDeleted = "conversation_deleted"
-	EventKicked              = "kicked"
-	EventSigExpired          = "sig_expired"
+	EventMessage             = protocol.EventMessage
+	EventMessageRevoked      = protocol.EventMessageRevoked
+	EventMessageModified     = protocol.EventMessageModified
+	EventReadReceipt         = protocol.EventReadReceipt
+	EventUnreadChanged       = protocol.EventUnreadChanged
+	EventConversationDeleted = protocol.EventConversationDeleted
+	EventKicked              = protocol.EventKicked
+	EventSigExpired          = protocol.EventSigExpired
 	// EventSyncComplete is made by the client, never sent by the server:
 	// it follows the messages the client delivered through Events after
 	// resynchronising on a new connection.
@@ -38,10 +40,7 @@ const (
 
 // Element is one element of a message body, in the reference's format:
 // {"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}.
-type Element struct {
-	MsgType    string          `json:"MsgType"`
-	MsgContent json.RawMessage `json:"MsgContent"`
-}
+type Element = protocol.Element
 
 // TextElem returns a TIMTextElem.
 func TextElem(text string) Element {
@@ -65,36 +64,14 @@ func newElement(msgType string, content any) Element {
 }
 
 // Message is a C2C message as the server shows it: in message and
-// message_modified events, Sync and History. MsgTime is in Unix seconds.
-type Message struct {
-	// SyncSeq is the message's position in this user's sync stream (live
-	// events and Sync); 0 in History and for online-only messages.
-	SyncSeq         uint64    `json:"SyncSeq,omitempty"`
-	From            string    `json:"From_Account"`
-	To              string    `json:"To_Account"`
-	MsgSeq          uint64    `json:"MsgSeq"`
-	MsgRandom       uint32    `json:"MsgRandom"`
-	MsgTime         int64     `json:"MsgTime"`
-	MsgKey          string    `json:"MsgKey"`
-	MsgBody         []Element `json:"MsgBody"`
-	CloudCustomData string    `json:"CloudCustomData"`
-	Nick            string    `json:"Nick,omitempty"`
-	FaceURL         string    `json:"FaceUrl,omitempty"`
-	MsgFlagBits     int       `json:"MsgFlagBits"`
-	IsModified      int       `json:"IsModified,omitempty"`
-	// IsRevision is 1 on a Sync result that re-announces a message
-	// delivered before (or sent from here) because it was recalled or
-	// modified since: apply its state to (peer, MsgSeq) rather than add a
-	// message.
-	IsRevision        int   `json:"IsRevision,omitempty"`
-	OnlineOnlyFlag    int   `json:"OnlineOnlyFlag,omitempty"`
-	IsNeedReadReceipt int   `json:"IsNeedReadReceipt,omitempty"`
-	MsgClientTime     int64 `json:"MsgClientTime,omitempty"`
-}
+// message_modified events, Sync and History (see protocol.Message for its
+// fields). MsgTime is in Unix seconds; SyncSeq is 0 in History and for
+// online-only messages.
+type Message protocol.Message[[]Element]
 
 // Recalled reports whether the message was recalled (MsgFlagBits bit 0);
 // its body is then empty.
-func (m *Message) Recalled() bool { return m.MsgFlagBits&1 != 0 }
+func (m *Message) Recalled() bool { return m.MsgFlagBits&protocol.FlagRecalled != 0 }
 
 // Peer returns the other participant of the message's conversation, seen
 // by user me.
@@ -122,48 +99,24 @@ func (m *Message) Text() string {
 type MessageModified struct{ Message }
 
 // MessageRevoked is the payload of message_revoked.
-type MessageRevoked struct {
-	From      string `json:"From_Account"`
-	To        string `json:"To_Account"`
-	MsgSeq    uint64 `json:"MsgSeq"`
-	MsgRandom uint32 `json:"MsgRandom"`
-	MsgTime   int64  `json:"MsgTime"`
-	MsgKey    string `json:"MsgKey"`
-	ByAdmin   int    `json:"ByAdmin,omitempty"`
-}
+type MessageRevoked = protocol.MessageRevoked
 
 // ReadReceipt is the payload of read_receipt: Peer has read this user's
 // messages up to ReadSeq.
-type ReadReceipt struct {
-	Peer    string `json:"Peer"`
-	ReadSeq uint64 `json:"ReadSeq"`
-}
+type ReadReceipt = protocol.ReadReceipt
 
 // UnreadChanged is the payload of unread_changed (Peer is empty after
 // mark_all_read).
-type UnreadChanged struct {
-	TotalUnread int    `json:"TotalUnread"`
-	Peer        string `json:"Peer,omitempty"`
-	Unread      int    `json:"Unread"`
-	ReadSeq     uint64 `json:"ReadSeq"`
-}
+type UnreadChanged = protocol.UnreadChanged
 
 // ConversationDeleted is the payload of conversation_deleted.
-type ConversationDeleted struct {
-	Peer        string `json:"Peer"`
-	ClearRamble int    `json:"ClearRamble,omitempty"`
-}
+type ConversationDeleted = protocol.ConversationDeleted
 
 // Kicked is the payload of kicked.
-type Kicked struct {
-	Reason   string `json:"Reason"`
-	Platform string `json:"Platform,omitempty"`
-}
+type Kicked = protocol.Kicked
 
 // SigExpired is the payload of sig_expired.
-type SigExpired struct {
-	SigExpiresAt int64 `json:"SigExpiresAt"`
-}
+type SigExpired = protocol.SigExpired
 
 // SyncComplete is the payload of the client's sync_complete: Head is the
 // sync position reached, Count how many events (message, and
@@ -237,12 +190,10 @@ type SendOptions struct {
 	NoSyncToSender bool
 }
 
-// SendResult is the server's acknowledgement of a send: the message is
-// durable. MsgRandom is the Random that was used.
+// SendResult is the server's acknowledgement of a send (MsgSeq, MsgTime,
+// MsgKey): the message is durable. MsgRandom is the Random that was used.
 type SendResult struct {
-	MsgSeq    uint64 `json:"MsgSeq"`
-	MsgTime   int64  `json:"MsgTime"`
-	MsgKey    string `json:"MsgKey"`
+	protocol.SendC2CAnswer
 	MsgRandom uint32 `json:"-"`
 }
 
@@ -253,20 +204,6 @@ func NewRandom() uint32 {
 			return r
 		}
 	}
-}
-
-type sendRequest struct {
-	To                string          `json:"To_Account"`
-	MsgBody           []Element       `json:"MsgBody"`
-	MsgRandom         uint32          `json:"MsgRandom"`
-	CloudCustomData   string          `json:"CloudCustomData,omitempty"`
-	OfflinePushInfo   json.RawMessage `json:"OfflinePushInfo,omitempty"`
-	MsgPriority       string          `json:"MsgPriority,omitempty"`
-	SendMsgControl    []string        `json:"SendMsgControl,omitempty"`
-	OnlineOnlyFlag    int             `json:"OnlineOnlyFlag,omitempty"`
-	IsNeedReadReceipt int             `json:"IsNeedReadReceipt,omitempty"`
-	MsgLifeTime       int64           `json:"MsgLifeTime,omitempty"`
-	SyncOtherMachine  int             `json:"SyncOtherMachine,omitempty"`
 }
 
 // sendAttempts bounds how often SendC2C sends one message when the
@@ -282,7 +219,7 @@ const sendAttempts = 3
 // devices get the message as an event; this client does not, and a later
 // Sync does not return it either.
 func (c *Client) SendC2C(ctx context.Context, to string, body []Element, opts SendOptions) (SendResult, error) {
-	req := sendRequest{
+	req := protocol.SendC2CRequest{
 		To: to, MsgBody: body, MsgRandom: opts.Random, CloudCustomData: opts.CloudCustomData,
 		OfflinePushInfo: opts.OfflinePushInfo, MsgPriority: opts.Priority, SendMsgControl: opts.SendMsgControl,
 		OnlineOnlyFlag: bit(opts.OnlineOnly), IsNeedReadReceipt: bit(opts.NeedReadReceipt),
@@ -297,7 +234,7 @@ func (c *Client) SendC2C(ctx context.Context, to string, body []Element, opts Se
 	var res SendResult
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = c.Call(ctx, "send_c2c", req, &res)
+		err = c.Call(ctx, protocol.CmdSendC2C, req, &res.SendC2CAnswer)
 		if !errors.Is(err, ErrConnectionLost) || opts.OnlineOnly || attempt == sendAttempts {
 			break
 		}
@@ -329,45 +266,31 @@ type HistoryOptions struct {
 	MinTime, MaxTime int64
 }
 
-// HistoryPage is a page of history, newest first.
-type HistoryPage struct {
-	Messages []Message `json:"Messages"`
-	// Complete: nothing older matches.
-	Complete bool `json:"Complete"`
-}
+// HistoryPage is a page of history, newest first (Messages); Complete:
+// nothing older matches.
+type HistoryPage = protocol.HistoryAnswer[Message]
 
 // History returns a page of this user's history with peer, newest first.
 // Recalled messages are included, flagged (Recalled), without content.
 func (c *Client) History(ctx context.Context, peer string, opts HistoryOptions) (HistoryPage, error) {
-	req := struct {
-		Peer       string `json:"Peer"`
-		Count      int    `json:"Count,omitempty"`
-		LastMsgKey string `json:"LastMsgKey,omitempty"`
-		BeforeSeq  uint64 `json:"BeforeSeq,omitempty"`
-		MinTime    int64  `json:"MinTime,omitempty"`
-		MaxTime    int64  `json:"MaxTime,omitempty"`
-	}{peer, opts.Count, opts.LastMsgKey, opts.BeforeSeq, opts.MinTime, opts.MaxTime}
+	req := protocol.HistoryRequest{
+		Peer: peer, Count: opts.Count, LastMsgKey: opts.LastMsgKey, BeforeSeq: opts.BeforeSeq,
+		MinTime: opts.MinTime, MaxTime: opts.MaxTime,
+	}
 	var page HistoryPage
-	err := c.Call(ctx, "c2c_history", req, &page)
+	err := c.Call(ctx, protocol.CmdC2CHistory, req, &page)
 	return page, err
 }
 
 // Conversation is one entry of the user's recent contacts. LastTime is in
 // Unix seconds, UpdatedAt in Unix milliseconds.
-type Conversation struct {
-	Peer      string `json:"Peer"`
-	LastSeq   uint64 `json:"LastSeq"`
-	LastTime  int64  `json:"LastTime"`
-	ReadSeq   uint64 `json:"ReadSeq"`
-	Unread    int    `json:"Unread"`
-	UpdatedAt int64  `json:"UpdatedAt"`
-}
+type Conversation = protocol.Conversation
 
 // ConversationCursor is a position in the recent-contacts list; the zero
 // value is the first page.
 type ConversationCursor struct {
-	TimeStamp  int64 `json:"TimeStamp"`
-	StartIndex int   `json:"StartIndex"`
+	TimeStamp  int64
+	StartIndex int
 }
 
 // ConversationPage is a page of recent contacts, most recent first.
@@ -381,49 +304,40 @@ type ConversationPage struct {
 // Conversations returns a page of at most limit (server default and
 // maximum 100) recent contacts from cursor.
 func (c *Client) Conversations(ctx context.Context, cursor ConversationCursor, limit int) (ConversationPage, error) {
-	req := struct {
-		ConversationCursor
-		Limit int `json:"Limit,omitempty"`
-	}{cursor, limit}
-	var ans struct {
-		Conversations []Conversation `json:"Conversations"`
-		ConversationCursor
-		Complete bool `json:"Complete"`
-	}
-	if err := c.Call(ctx, "conversations", req, &ans); err != nil {
+	req := protocol.ConversationsRequest{TimeStamp: cursor.TimeStamp, StartIndex: cursor.StartIndex, Limit: limit}
+	var ans protocol.ConversationsAnswer
+	if err := c.Call(ctx, protocol.CmdConversations, req, &ans); err != nil {
 		return ConversationPage{}, err
 	}
-	return ConversationPage{Conversations: ans.Conversations, Next: ans.ConversationCursor, Complete: ans.Complete}, nil
+	return ConversationPage{
+		Conversations: ans.Conversations,
+		Next:          ConversationCursor{TimeStamp: ans.TimeStamp, StartIndex: ans.StartIndex},
+		Complete:      ans.Complete,
+	}, nil
 }
 
 // MarkRead marks the conversation with peer read up to MsgSeq upToSeq (0:
 // everything) and returns it as it now is. The peer's devices get a
 // read_receipt, this user's other devices unread_changed.
 func (c *Client) MarkRead(ctx context.Context, peer string, upToSeq uint64) (Conversation, error) {
-	req := struct {
-		Peer    string `json:"Peer"`
-		UpToSeq uint64 `json:"UpToSeq,omitempty"`
-	}{peer, upToSeq}
 	var conv Conversation
-	err := c.Call(ctx, "mark_read", req, &conv)
+	err := c.Call(ctx, protocol.CmdMarkRead, protocol.MarkReadRequest{Peer: peer, UpToSeq: upToSeq}, &conv)
 	return conv, err
 }
 
 // MarkAllRead marks every conversation read and returns the total unread
 // left (0 unless NoLastMsg messages arrived meanwhile).
 func (c *Client) MarkAllRead(ctx context.Context) (int, error) {
-	return c.unreadCall(ctx, "mark_all_read")
+	return c.unreadCall(ctx, protocol.CmdMarkAllRead)
 }
 
 // TotalUnread returns the user's unread messages over all conversations.
 func (c *Client) TotalUnread(ctx context.Context) (int, error) {
-	return c.unreadCall(ctx, "total_unread")
+	return c.unreadCall(ctx, protocol.CmdTotalUnread)
 }
 
 func (c *Client) unreadCall(ctx context.Context, cmd string) (int, error) {
-	var ans struct {
-		TotalUnread int `json:"TotalUnread"`
-	}
+	var ans protocol.TotalUnreadAnswer
 	err := c.Call(ctx, cmd, nil, &ans)
 	return ans.TotalUnread, err
 }
@@ -431,21 +345,14 @@ func (c *Client) unreadCall(ctx context.Context, cmd string) (int, error) {
 // DeleteConversation removes the conversation with peer from the list;
 // clearHistory also clears this user's history of it.
 func (c *Client) DeleteConversation(ctx context.Context, peer string, clearHistory bool) error {
-	req := struct {
-		Peer         string `json:"Peer"`
-		ClearHistory bool   `json:"ClearHistory,omitempty"`
-	}{peer, clearHistory}
-	return c.Call(ctx, "delete_conversation", req, nil)
+	req := protocol.DeleteConversationRequest{Peer: peer, ClearHistory: clearHistory}
+	return c.Call(ctx, protocol.CmdDeleteConversation, req, nil)
 }
 
 // Revoke recalls a message this user sent to peer (within the app's
 // recall window, 2 minutes by default; later is an *Error 20016).
 func (c *Client) Revoke(ctx context.Context, peer, msgKey string) error {
-	req := struct {
-		Peer   string `json:"Peer"`
-		MsgKey string `json:"MsgKey"`
-	}{peer, msgKey}
-	if err := c.Call(ctx, "revoke", req, nil); err != nil {
+	if err := c.Call(ctx, protocol.CmdRevoke, protocol.RevokeRequest{Peer: peer, MsgKey: msgKey}, nil); err != nil {
 		return err
 	}
 	if seq := msgKeySeq(msgKey); seq > 0 {
@@ -458,14 +365,9 @@ func (c *Client) Revoke(ctx context.Context, peer, msgKey string) error {
 // not nil) of a message this user sent to peer, and returns the message as
 // now stored.
 func (c *Client) Modify(ctx context.Context, peer, msgKey string, body []Element, cloudCustomData *string) (Message, error) {
-	req := struct {
-		Peer            string    `json:"Peer"`
-		MsgKey          string    `json:"MsgKey"`
-		MsgBody         []Element `json:"MsgBody,omitempty"`
-		CloudCustomData *string   `json:"CloudCustomData,omitempty"`
-	}{peer, msgKey, body, cloudCustomData}
+	req := protocol.ModifyRequest{Peer: peer, MsgKey: msgKey, MsgBody: body, CloudCustomData: cloudCustomData}
 	var m Message
-	if err := c.Call(ctx, "modify", req, &m); err != nil {
+	if err := c.Call(ctx, protocol.CmdModify, req, &m); err != nil {
 		return m, err
 	}
 	if m.MsgSeq > 0 {

@@ -4,17 +4,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
-)
 
-// WebSocket close statuses after which the client does not reconnect:
-// the server ended the session on purpose (docs/protocol.md).
-const (
-	closeNormal         = 1000 // logout
-	closeLoginFailed    = 4001
-	closeLoginElsewhere = 4002
-	closeKickedByAdmin  = 4003
-	closeSigExpired     = 4004
-	closeAccountDeleted = 4007
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // supervise owns the client's connections: it waits for the current one
@@ -57,9 +48,11 @@ func (c *Client) final(err error) error {
 	var closed *closedByServer
 	if errors.As(err, &closed) {
 		switch closed.code {
-		case closeNormal, closeLoginFailed, closeLoginElsewhere, closeKickedByAdmin, closeAccountDeleted:
+		// The server ended the session on purpose: do not reconnect.
+		case protocol.CloseLogout, protocol.CloseLoginFailed, protocol.CloseLoginElsewhere,
+			protocol.CloseKickedByAdmin, protocol.CloseAccountDeleted:
 			return &DisconnectError{Code: closed.code, Reason: closed.reason}
-		case closeSigExpired:
+		case protocol.CloseSigExpired:
 			if c.opts.UserSigFunc == nil {
 				return &DisconnectError{Code: closed.code, Reason: closed.reason}
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // This file is the client's side of the sync stream (the sync command in
@@ -100,16 +102,9 @@ func (c *Client) syncAll(ctx context.Context) ([]syncEntry, uint64, error) {
 	after := c.SyncSeq()
 	var entries []syncEntry
 	for {
-		var page struct {
-			Entries  []json.RawMessage `json:"Entries"`
-			Next     uint64            `json:"Next"`
-			Complete bool              `json:"Complete"`
-		}
-		req := struct {
-			After uint64 `json:"After"`
-			Limit int    `json:"Limit"`
-		}{after, syncPageSize}
-		if err := c.Call(ctx, "sync", req, &page); err != nil {
+		var page protocol.SyncAnswer[json.RawMessage]
+		req := protocol.SyncRequest{After: after, Limit: syncPageSize}
+		if err := c.Call(ctx, protocol.CmdSync, req, &page); err != nil {
 			return nil, 0, err
 		}
 		for _, raw := range page.Entries {
