@@ -220,8 +220,9 @@ func TestBatchSendMsg(t *testing.T) {
 func TestRecallAndModifyShowInHistory(t *testing.T) {
 	t.Parallel()
 	api := newMessagingAPI(t, "alice", "bob")
-	k1 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":1,"MsgBody":`+textBody("bad")+`}`)["MsgKey"].(string)
-	k2 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":2,"MsgBody":`+textBody("typo")+`,"CloudCustomData":"c"}`)["MsgKey"].(string)
+	// Increasing MsgSeqs keep the two in sending order within one second.
+	k1 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":1,"MsgSeq":1,"MsgBody":`+textBody("bad")+`}`)["MsgKey"].(string)
+	k2 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":2,"MsgSeq":2,"MsgBody":`+textBody("typo")+`,"CloudCustomData":"c"}`)["MsgKey"].(string)
 	ref := func(from, to, key string) string {
 		return fmt.Sprintf(`{"From_Account":%q,"To_Account":%q,"MsgKey":%q`, from, to, key)
 	}
