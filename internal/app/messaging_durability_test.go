@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,8 +112,9 @@ func TestKill9KeepsAcknowledgedMessages(t *testing.T) {
 				if err != nil {
 					return
 				}
-				seq, _ := out["MsgSeq"].(float64)
-				got.add(ack{"carol", uint64(seq), out["MsgKey"].(string)})
+				key := out["MsgKey"].(string) // "{conversation seq}_{MsgRandom}_{MsgTime}"
+				seq, _ := strconv.ParseUint(key[:strings.IndexByte(key, '_')], 10, 64)
+				got.add(ack{"carol", seq, key})
 			}
 		})
 		select {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -574,7 +575,7 @@ func TestAdminRESTRoundTrip(t *testing.T) {
 		"SyncOtherMachine": 1, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 1001,
 		"MsgBody": body("from the admin, as alice"), "CloudCustomData": "ccd",
 	}))
-	hasFields(t, "sendmsg", out, "MsgTime", "MsgKey")
+	exactFields(t, "sendmsg", out, "MsgTime", "MsgKey", "MsgId")
 	m := bob.messages(t, "the admin's message", 1)[0]
 	if m.MsgKey != out["MsgKey"] || m.From != "alice" || m.Text() != "from the admin, as alice" || m.CloudCustomData != "ccd" {
 		t.Errorf("bob got %+v for sendmsg %v", m, out)
@@ -584,7 +585,7 @@ func TestAdminRESTRoundTrip(t *testing.T) {
 		"From_Account": "alice", "To_Account": []string{"bob", "carol", "ghost"}, "MsgRandom": 1002,
 		"MsgBody": body("to many"),
 	}))
-	hasFields(t, "batchsendmsg", out, "MsgKey", "ErrorList")
+	exactFields(t, "batchsendmsg", out, "MsgKey", "MsgId", "ErrorList")
 	if errs := out["ErrorList"].([]any); len(errs) != 1 || errs[0].(map[string]any)["To_Account"] != "ghost" {
 		t.Errorf("batchsendmsg ErrorList %v, want ghost only", errs)
 	}
@@ -624,6 +625,100 @@ func TestAdminRESTRoundTrip(t *testing.T) {
 	out = mustOK(t, s.rest("openim/get_c2c_unread_msg_num", map[string]any{"To_Account": "bob", "Peer_Account": []string{"alice"}}))
 	if out["AllC2CUnreadMsgNum"].(json.Number).String() != "2" {
 		t.Errorf("get_c2c_unread_msg_num: %v", out)
+	}
+}
+
+// TestRESTMsgSeqIsTheCallers: over REST a C2C message's MsgSeq is the
+// caller's (a random 32-bit one when omitted), read back by
+// admin_getroammsg and ordering the messages of one second there; the
+// client protocol keeps Parley's conversation seq; sendmsg and
+// batchsendmsg answer the reference's fields only; importmsg still
+// deduplicates on (MsgSeq, MsgRandom, MsgTimeStamp).
+func TestRESTMsgSeqIsTheCallers(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob", "carol")
+		bob := watch(dial(t, s.base, "bob", "Web"))
+		body := []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": "hi"}}}
+		roam := func(operator, peer string) []map[string]any {
+			t.Helper()
+			out := mustOK(t, s.rest("openim/admin_getroammsg", map[string]any{"Operator_Account": operator, "Peer_Account": peer, "MaxCnt": 100}))
+			var list []map[string]any
+			for _, m := range out["MsgList"].([]any) {
+				list = append(list, m.(map[string]any))
+			}
+			return list
+		}
+
+		out := mustOK(t, s.rest("openim/sendmsg", map[string]any{
+			"From_Account": "alice", "To_Account": "bob", "MsgSeq": 4242, "MsgRandom": 1, "MsgBody": body,
+		}))
+		exactFields(t, "sendmsg answer", out, "MsgTime", "MsgKey", "MsgId")
+		if list := roam("alice", "bob"); len(list) != 1 || list[0]["MsgSeq"] != json.Number("4242") || list[0]["MsgKey"] != out["MsgKey"] {
+			t.Fatalf("admin_getroammsg after sendmsg with MsgSeq 4242: %v", list)
+		}
+		if m := bob.messages(t, "the REST message", 1)[0]; m.MsgSeq != 1 || m.MsgKey != out["MsgKey"] {
+			t.Errorf("bob's client got MsgSeq %d key %s, want the conversation's seq 1 and key %v", m.MsgSeq, m.MsgKey, out["MsgKey"])
+		}
+
+		mustOK(t, s.rest("openim/sendmsg", map[string]any{"From_Account": "carol", "To_Account": "bob", "MsgRandom": 2, "MsgBody": body}))
+		list := roam("bob", "carol")
+		if len(list) != 1 {
+			t.Fatalf("admin_getroammsg bob/carol: %v", list)
+		}
+		if _, err := strconv.ParseUint(list[0]["MsgSeq"].(json.Number).String(), 10, 32); err != nil {
+			t.Errorf("MsgSeq of a sendmsg without one: %v", err)
+		}
+
+		out = mustOK(t, s.rest("openim/batchsendmsg", map[string]any{
+			"From_Account": "alice", "To_Account": []string{"carol", "ghost"}, "MsgSeq": 7, "MsgRandom": 3, "MsgBody": body,
+		}))
+		exactFields(t, "batchsendmsg answer", out, "MsgKey", "MsgId", "ErrorList")
+		if list := roam("carol", "alice"); len(list) != 1 || list[0]["MsgSeq"] != json.Number("7") {
+			t.Errorf("admin_getroammsg after batchsendmsg with MsgSeq 7: %v", list)
+		}
+
+		// Imports of one second come back by MsgSeq, newest first; the same
+		// (MsgSeq, MsgRandom, MsgTimeStamp), either way round, is stored once.
+		ts := time.Now().Unix() - 3600
+		imp := func(from, to string, seq, random int) {
+			t.Helper()
+			mustOK(t, s.rest("openim/importmsg", map[string]any{
+				"SyncFromOldSystem": 2, "From_Account": from, "To_Account": to, "MsgSeq": seq, "MsgRandom": random,
+				"MsgTimeStamp": ts, "MsgBody": body,
+			}))
+		}
+		imp("alice", "carol", 30, 1)
+		imp("alice", "carol", 10, 1)
+		imp("carol", "alice", 20, 1)
+		imp("carol", "alice", 30, 1) // a duplicate: swapped, same key
+		imp("alice", "carol", 30, 1) // a duplicate
+		imp("alice", "carol", 20, 2) // another MsgRandom: another message
+		var got []string
+		for _, m := range roam("alice", "carol") {
+			got = append(got, fmt.Sprint(m["MsgSeq"], "/", m["MsgRandom"]))
+		}
+		// The batch message is the newest; the imports share one second.
+		if want := []string{"7/3", "30/1", "20/2", "20/1", "10/1"}; !slices.Equal(got, want) {
+			t.Errorf("admin_getroammsg alice/carol as MsgSeq/MsgRandom: %v, want %v", got, want)
+		}
+	})
+}
+
+// exactFields fails unless the answer's fields are the envelope's and
+// want, and no others.
+func exactFields(t *testing.T, what string, m map[string]any, want ...string) {
+	t.Helper()
+	want = append(want, "ActionStatus", "ErrorCode", "ErrorInfo", "ErrorDisplay")
+	var got []string
+	for f := range m {
+		got = append(got, f)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s has fields %v, want exactly %v", what, got, want)
 	}
 }
 

@@ -12,12 +12,14 @@ import (
 // BatchRequest asks BatchSendC2C to send one message to many users, as an
 // app admin through the REST API (batchsendmsg).
 type BatchRequest struct {
-	SDKAppID  uint64
-	From      string
-	To        []string
-	Body      im.MsgBody
-	Options   im.SendOptions
-	ClientSeq uint64
+	SDKAppID uint64
+	From     string
+	To       []string
+	Body     im.MsgBody
+	Options  im.SendOptions
+	// ClientSeq is MsgSeq, as in SendRequest (nil: one random value for
+	// every recipient's copy).
+	ClientSeq *uint32
 }
 
 // RecipientResult is the outcome for one recipient of a batch.
@@ -71,7 +73,7 @@ func (s *Service) BatchSendC2C(ctx context.Context, req BatchRequest) (BatchResu
 	}
 	now := s.now()
 	proto := s.compose(ctx, req.SDKAppID, req.From, "", req.Body, &req.Options, now)
-	proto.ClientSeq = req.ClientSeq
+	proto.ClientSeq = s.clientSeq(req.ClientSeq)
 	out := BatchResult{MsgKey: im.FormatMsgKey(0, proto.Random, proto.TimeSeconds()), MsgTime: proto.TimeSeconds(), Results: results}
 	if len(valid) > 0 {
 		if err := s.sendBatch(ctx, req, proto, valid, &out); err != nil {

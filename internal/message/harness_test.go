@@ -125,15 +125,19 @@ func (fakeProfiles) Nicks(_ context.Context, _ uint64, ids []string) (map[string
 	return out, nil
 }
 
-// harness is a message service over a real store with a fake bus and a
-// settable clock.
+// harness is a message service over a real store with a fake bus, a
+// settable clock and a counter for randomness.
 type harness struct {
 	store    *sqlstore.Store
 	svc      *message.Service
 	bus      *fakeBus
 	settings *fakeSettings
 	now      atomic.Int64 // Unix milliseconds
-	app      uint64
+	// drawn is the service's Rand: 1, 2, 3, ... so that the MsgSeqs drawn
+	// for sends without one follow the sends, and admin_getroammsg lists
+	// the sends of one second in the order they were made.
+	drawn atomic.Uint32
+	app   uint64
 }
 
 var appCounter atomic.Uint64
@@ -153,6 +157,7 @@ func newHarness(t testing.TB, b backend, edit func(*message.Config)) *harness {
 	cfg := message.Config{
 		Store: st, Bus: h.bus, Settings: h.settings, Profiles: fakeProfiles{},
 		Clock: func() time.Time { return time.UnixMilli(h.now.Load()) },
+		Rand:  func() uint32 { return h.drawn.Add(1) },
 	}
 	if edit != nil {
 		edit(&cfg)

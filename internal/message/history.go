@@ -2,6 +2,7 @@ package message
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/parley-im/parley/internal/im"
@@ -61,7 +62,9 @@ func (s *Service) History(ctx context.Context, req HistoryRequest) (HistoryPage,
 }
 
 // RoamRequest is admin_getroammsg: the operator's history with a peer in
-// a time range, newest first, continued with LastMsgKey.
+// a time range, newest first, continued with LastMsgKey. Its order is the
+// reference's: by MsgTime (whole seconds), then by the caller's MsgSeq
+// (Message.ClientSeq), then, for equal MsgSeqs, by Seq.
 type RoamRequest struct {
 	SDKAppID uint64
 	Operator string // Operator_Account (old name From_Account)
@@ -74,9 +77,12 @@ type RoamRequest struct {
 	// MinTime and MaxTime bound MsgTime (Unix seconds, inclusive; 0 means
 	// unbounded).
 	MinTime, MaxTime int64
-	// LastMsgKey continues after the previous page's LastMsgKey (the
-	// caller also moves MaxTime to its LastMsgTime, as the reference asks;
-	// the key alone is enough here).
+	// LastMsgKey continues after the previous page's LastMsgKey, the key
+	// of its last message: the page holds what comes after that message in
+	// the order above. The caller may also move MaxTime to LastMsgTime, as
+	// the reference asks; nothing after the key is later than that. If the
+	// key's message is gone (retention), the page starts at the second
+	// before the key's MsgTime.
 	LastMsgKey string
 }
 
@@ -117,15 +123,11 @@ func (s *Service) RoamHistory(ctx context.Context, req RoamRequest) (RoamPage, e
 	if err != nil {
 		return RoamPage{}, err
 	}
+	q.ByTime = true
 	if req.LastMsgKey != "" {
-		seq, _, _, err := im.ParseMsgKey(req.LastMsgKey)
-		if err != nil {
+		if q.Before, err = s.roamCursor(ctx, req.SDKAppID, req.Operator, req.Peer, req.LastMsgKey); err != nil {
 			return RoamPage{}, err
 		}
-		if seq == 0 {
-			return RoamPage{}, im.Errorf(im.CodeMsgKeyInvalid, "LastMsgKey %q names no stored message", req.LastMsgKey)
-		}
-		q.BeforeSeq = seq
 	}
 	if err := s.checkAccounts(ctx, req.SDKAppID, req.Operator, req.Peer); err != nil {
 		return RoamPage{}, err
@@ -142,11 +144,34 @@ func (s *Service) RoamHistory(ctx context.Context, req RoamRequest) (RoamPage, e
 	return page, err
 }
 
-// history collects up to count visible messages matching q, newest first,
-// within pageBytes (at least one message), and reports whether the range
-// holds no more. A page cut short by either bound ends just before the
-// first message it left out, so continuing before its last message's Seq
-// misses nothing.
+// roamCursor returns the position after which a page continuing from
+// lastMsgKey starts: that of the message the key names, or, when there is
+// no such message any more, the end of the second before the key's time.
+// Codes: 90054 a malformed key or one that can name no stored message.
+func (s *Service) roamCursor(ctx context.Context, sdkAppID uint64, operator, peer, lastMsgKey string) (store.HistoryPos, error) {
+	seq, random, t, err := im.ParseMsgKey(lastMsgKey)
+	if err != nil {
+		return store.HistoryPos{}, err
+	}
+	if seq == 0 {
+		return store.HistoryPos{}, im.Errorf(im.CodeMsgKeyInvalid, "LastMsgKey %q names no stored message", lastMsgKey)
+	}
+	r, err := s.store.GetC2C(ctx, sdkAppID, operator, peer, seq)
+	switch {
+	case err == nil && r.Random == random && r.Time/1000 == t:
+		return r.Pos(), nil
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		// Seq 1 at ClientSeq 0 is before every message of second t.
+		return store.HistoryPos{Second: t, Seq: 1}, nil
+	}
+	return store.HistoryPos{}, fmt.Errorf("message: LastMsgKey %q of %q with %q in app %d: %w", lastMsgKey, operator, peer, sdkAppID, err)
+}
+
+// history collects up to count visible messages matching q, newest first
+// (by Seq, or with q.ByTime by store.HistoryPos), within pageBytes (at
+// least one message), and reports whether the range holds no more. A page
+// cut short by either bound ends just before the first message it left
+// out, so continuing after its last message misses nothing.
 func (s *Service) history(ctx context.Context, sdkAppID uint64, viewer, peer string, q store.HistoryQuery, count, pageBytes int) ([]Message, bool, error) {
 	conv, err := s.conversation(ctx, sdkAppID, viewer, peer)
 	if err != nil {
@@ -177,7 +202,11 @@ func (s *Service) history(ctx context.Context, sdkAppID uint64, viewer, peer str
 		if len(page) < q.Limit {
 			break
 		}
-		q.BeforeSeq = page[len(page)-1].Seq
+		if last := &page[len(page)-1]; q.ByTime {
+			q.Before = last.Pos()
+		} else {
+			q.BeforeSeq = last.Seq
+		}
 	}
 	if len(out) > count {
 		return out[:count], false, nil

@@ -175,3 +175,73 @@ func TestRoamHistory(t *testing.T) {
 		}
 	})
 }
+
+// TestRoamHistoryOrdersBySecondThenMsgSeq: admin_getroammsg lists by
+// MsgTime second, then the caller's MsgSeq, then Seq, newest first, also
+// for an import older than what was sent before it; pages continued the
+// reference's way (LastMsgKey, MaxTime = LastMsgTime) hold every message
+// once.
+func TestRoamHistoryOrdersBySecondThenMsgSeq(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob")
+		ctx := context.Background()
+		sec := h.now.Load() / 1000
+		send := func(body string, clientSeq *uint32) {
+			t.Helper()
+			_, err := h.svc.SendC2C(ctx, message.SendRequest{
+				SDKAppID: h.app, From: "alice", To: "bob", Body: text(body), Options: opts(uint32(body[1])), ClientSeq: clientSeq, ByAdmin: true,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		seq := func(v uint32) *uint32 { return &v }
+		send("m1", seq(30))
+		send("m2", seq(10))
+		send("m3", seq(20))
+		h.drawn.Store(25)
+		send("m4", nil) // draws 26
+		send("m5", seq(20))
+		h.advance(time.Second)
+		send("m6", seq(5))
+		if _, err := h.svc.ImportC2C(ctx, message.ImportRequest{
+			SDKAppID: h.app, From: "bob", To: "alice", Body: text("m7"), Random: 7, TimeStamp: sec - 10, ClientSeq: 99, Mode: message.ImportHistory,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"m6", "m1", "m4", "m5", "m3", "m2", "m7"}
+		wantSeqs := []uint64{5, 30, 26, 20, 20, 10, 99}
+
+		for _, maxCnt := range []int{100, 2, 1} {
+			req := message.RoamRequest{SDKAppID: h.app, Operator: "alice", Peer: "bob", MaxCnt: maxCnt, MaxTime: sec + 60}
+			var all []message.Message
+			for range len(want) + 1 {
+				page, err := h.svc.RoamHistory(ctx, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, page.Messages...)
+				if page.Complete {
+					break
+				}
+				req.LastMsgKey, req.MaxTime = page.LastMsgKey, page.LastMsgTime
+			}
+			var clientSeqs []uint64
+			for _, m := range all {
+				clientSeqs = append(clientSeqs, m.ClientSeq)
+			}
+			if !slices.Equal(texts(all), want) || !slices.Equal(clientSeqs, wantSeqs) {
+				t.Errorf("MaxCnt %d: pages hold %v with MsgSeqs %v, want %v with %v", maxCnt, texts(all), clientSeqs, want, wantSeqs)
+			}
+		}
+
+		// A LastMsgKey whose message is gone continues with the second
+		// before the key's time.
+		gone := im.FormatMsgKey(2, 12345, sec)
+		page, err := h.svc.RoamHistory(ctx, message.RoamRequest{SDKAppID: h.app, Operator: "alice", Peer: "bob", MaxCnt: 10, LastMsgKey: gone})
+		if err != nil || !slices.Equal(texts(page.Messages), []string{"m7"}) || !page.Complete {
+			t.Errorf("after a key naming no message: %v complete %v, %v; want [m7]", texts(page.Messages), page.Complete, err)
+		}
+	})
+}

@@ -53,7 +53,9 @@ type Message struct {
 	NeedReadReceipt bool
 	// ClientTime is the caller's MsgTimeStamp in Unix seconds (0: none).
 	ClientTime int64
-	// ClientSeq is the caller's MsgSeq (REST; not unique, not delivered).
+	// ClientSeq is the message's MsgSeq as the REST API shows it: the
+	// caller's, or a random 32-bit value (not unique, not delivered to
+	// clients, whose MsgSeq is Seq).
 	ClientSeq uint64
 	// PushInfo is the sender's OfflinePushInfo, kept for offline push and
 	// never delivered to clients.

@@ -26,8 +26,11 @@ type SendRequest struct {
 	// Options are the per-message options; a SendOptions built in Go means
 	// what its fields say (MsgLifeTime 0 is online-only).
 	Options im.SendOptions
-	// ClientSeq is the REST request's MsgSeq (kept, not unique; 0: none).
-	ClientSeq uint64
+	// ClientSeq is the REST request's MsgSeq: kept with the message, not
+	// unique, shown by admin_getroammsg and ordering it within a second.
+	// Nil (no MsgSeq, and every WebSocket send): a random 32-bit value
+	// from Config.Rand, as the reference fills in.
+	ClientSeq *uint32
 	// ByAdmin: an app admin sends through the REST API, which skips
 	// Permissions (the reference's sendmsg checks no friendship, blocklist
 	// or mute).
@@ -79,7 +82,7 @@ func (s *Service) SendC2C(ctx context.Context, req SendRequest) (SendResult, err
 	}
 	now := s.now()
 	msg := s.compose(ctx, req.SDKAppID, req.From, req.To, req.Body, &req.Options, now)
-	msg.ClientSeq = req.ClientSeq
+	msg.ClientSeq = s.clientSeq(req.ClientSeq)
 	if res, done, err := s.beforeStore(ctx, &req, &msg, now); done || err != nil {
 		return res, err
 	}
@@ -332,6 +335,14 @@ func (s *Service) afterSent(ctx context.Context, sdkAppID uint64, o *im.SendOpti
 	}
 	defer s.observeSince(StageAfterSend, time.Now())
 	s.afterSend.AfterSendC2C(ctx, sdkAppID, m)
+}
+
+// clientSeq returns the caller's MsgSeq, or a random one when it gave none.
+func (s *Service) clientSeq(given *uint32) uint64 {
+	if given != nil {
+		return uint64(*given)
+	}
+	return uint64(s.rand())
 }
 
 func resultOf(m *Message, duplicate bool) SendResult {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -467,4 +468,40 @@ func TestProfileFailureOmitsNick(t *testing.T) {
 	if p := decode(t, evs[0].ev.Data); p["Nick"] != nil {
 		t.Errorf("payload %s has a nick", evs[0].ev.Data)
 	}
+}
+
+// TestClientSeqIsKeptOrDrawn: a send keeps the caller's MsgSeq (0
+// included); without one it gets a value from Config.Rand, one per batch.
+// The conversation's own Seq is untouched either way.
+func TestClientSeqIsKeptOrDrawn(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob", "carol")
+		ctx := context.Background()
+		h.drawn.Store(4241)
+		zero, big := uint32(0), uint32(math.MaxUint32)
+		for i, given := range []*uint32{&zero, &big, nil} {
+			res, err := h.svc.SendC2C(ctx, message.SendRequest{
+				SDKAppID: h.app, From: "alice", To: "bob", Body: text("x"), Options: opts(uint32(i + 1)), ClientSeq: given, ByAdmin: true,
+			})
+			if err != nil || res.MsgSeq != uint64(i+1) {
+				t.Fatalf("send %d: %+v %v", i, res, err)
+			}
+		}
+		if _, err := h.svc.BatchSendC2C(ctx, message.BatchRequest{
+			SDKAppID: h.app, From: "alice", To: []string{"bob", "carol"}, Body: text("y"), Options: opts(9),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			peer string
+			seq  uint64
+			want uint64
+		}{{"bob", 1, 0}, {"bob", 2, math.MaxUint32}, {"bob", 3, 4242}, {"bob", 4, 4243}, {"carol", 1, 4243}} {
+			m, err := h.store.GetC2C(ctx, h.app, "alice", c.peer, c.seq)
+			if err != nil || m.ClientSeq != c.want {
+				t.Errorf("message %d with %s: ClientSeq %d (%v), want %d", c.seq, c.peer, m.ClientSeq, err, c.want)
+			}
+		}
+	})
 }

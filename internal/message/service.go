@@ -18,6 +18,7 @@ package message
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -117,6 +118,10 @@ type Config struct {
 	RoamPageBytes int
 	// Clock stamps messages and measures windows. Nil: time.Now.
 	Clock Clock
+	// Rand draws the MsgSeq of a message sent without one (SendRequest.
+	// ClientSeq). It must be safe for concurrent use. Nil: math/rand/v2's
+	// Uint32.
+	Rand func() uint32
 	// RetentionInterval is the pause between retention sweeps
 	// (DefaultRetentionInterval when zero).
 	RetentionInterval time.Duration
@@ -146,6 +151,7 @@ type Service struct {
 	pageBytes   int
 	roamBytes   int
 	now         Clock
+	rand        func() uint32
 	interval    time.Duration
 	log         *slog.Logger
 	// observeStage is never nil: New puts a no-op in for a nil
@@ -174,6 +180,7 @@ func New(cfg Config) *Service {
 		pageBytes:    cfg.PageBytes,
 		roamBytes:    cfg.RoamPageBytes,
 		now:          cfg.Clock,
+		rand:         cfg.Rand,
 		interval:     cfg.RetentionInterval,
 		log:          cfg.Logger,
 		observeStage: cfg.ObserveStage,
@@ -186,6 +193,9 @@ func New(cfg Config) *Service {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Uint32
 	}
 	if s.pageBytes <= 0 {
 		s.pageBytes = DefaultPageBytes

@@ -55,6 +55,18 @@ func uintField(raw json.RawMessage, name string, max uint64, code int) (uint64, 
 	return v, nil
 }
 
+// msgSeqField reads the optional MsgSeq of a send: nil when absent or
+// null (the service then draws one), else an integer in 0..2^32-1 (90010
+// otherwise).
+func msgSeqField(raw json.RawMessage) (*uint32, error) {
+	if absentJSON(raw) {
+		return nil, nil
+	}
+	v, err := uintField(raw, "MsgSeq", math.MaxUint32, im.CodeMsgFormat)
+	seq := uint32(v)
+	return &seq, err
+}
+
 func absentJSON(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
@@ -68,31 +80,35 @@ type sendMsgRequest struct {
 	MsgBody json.RawMessage `json:"MsgBody"`
 }
 
+// sendMsgResponse is the reference's sendmsg answer, and nothing else.
+// MsgId is the newer handle of the message; Parley's is its MsgKey, so a
+// backend may keep either.
 type sendMsgResponse struct {
 	MsgTime int64  `json:"MsgTime"`
 	MsgKey  string `json:"MsgKey"`
-	MsgSeq  uint64 `json:"MsgSeq"` // Parley: the message's number in its conversation
+	MsgID   string `json:"MsgId"`
 }
 
 // parseSend reads the parts every send command shares: From_Account (the
-// calling admin when empty), the body, the options and MsgSeq.
-func (s *Server) parseSend(call Call, body []byte, req *sendMsgRequest) (string, im.MsgBody, im.SendOptions, uint64, error) {
+// calling admin when empty), the body, the options and MsgSeq (nil when
+// absent).
+func (s *Server) parseSend(call Call, body []byte, req *sendMsgRequest) (string, im.MsgBody, im.SendOptions, *uint32, error) {
 	var opts im.SendOptions
 	if err := decodeBody(body, req, im.CodeMsgJSONParse); err != nil {
-		return "", nil, opts, 0, err
+		return "", nil, opts, nil, err
 	}
 	from, err := stringField(req.From, "From_Account", im.CodeMsgFromAccount)
 	if err != nil {
-		return "", nil, opts, 0, err
+		return "", nil, opts, nil, err
 	}
 	msgBody, err := im.ParseMsgBody(req.MsgBody, s.messages.Limits())
 	if err != nil {
-		return "", nil, opts, 0, err
+		return "", nil, opts, nil, err
 	}
 	if opts, err = im.ParseSendOptions(body, s.messages.Limits()); err != nil {
-		return "", nil, opts, 0, err
+		return "", nil, opts, nil, err
 	}
-	seq, err := uintField(req.MsgSeq, "MsgSeq", math.MaxUint32, im.CodeMsgFormat)
+	seq, err := msgSeqField(req.MsgSeq)
 	return either(from, call.Identifier), msgBody, opts, seq, err
 }
 
@@ -112,12 +128,14 @@ func (s *Server) sendMsg(ctx context.Context, call Call, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return sendMsgResponse{MsgTime: res.MsgTime, MsgKey: res.MsgKey, MsgSeq: res.MsgSeq}, nil
+	return sendMsgResponse{MsgTime: res.MsgTime, MsgKey: res.MsgKey, MsgID: res.MsgKey}, nil
 }
 
+// batchSendMsgResponse is the reference's batchsendmsg answer (MsgId as in
+// sendMsgResponse).
 type batchSendMsgResponse struct {
 	MsgKey    string           `json:"MsgKey"`
-	MsgTime   int64            `json:"MsgTime"`
+	MsgID     string           `json:"MsgId"`
 	ErrorList []batchSendError `json:"ErrorList"`
 }
 
@@ -145,7 +163,7 @@ func (s *Server) batchSendMsg(ctx context.Context, call Call, body []byte) (any,
 	if res.Results == nil {
 		return nil, err
 	}
-	resp := batchSendMsgResponse{MsgKey: res.MsgKey, MsgTime: res.MsgTime, ErrorList: []batchSendError{}}
+	resp := batchSendMsgResponse{MsgKey: res.MsgKey, MsgID: res.MsgKey, ErrorList: []batchSendError{}}
 	for _, f := range res.Failed() {
 		resp.ErrorList = append(resp.ErrorList, batchSendError{To: f.To, ErrorCode: f.Code})
 	}
@@ -226,9 +244,10 @@ type getRoamMsgResponse struct {
 	MsgList     []roamMsg `json:"MsgList"`
 }
 
-// roamMsg is one MsgList entry. MsgSeq is Parley's conversation seq (the
-// one in MsgKey); MsgClientTime is the sender's MsgTimeStamp when it gave
-// one, else MsgTimeStamp.
+// roamMsg is one MsgList entry. MsgSeq is the sender's MsgSeq (or the
+// random one drawn for a send without it; Parley's own conversation seq is
+// in MsgKey); MsgClientTime is the sender's MsgTimeStamp when it gave one,
+// else MsgTimeStamp.
 type roamMsg struct {
 	From            string     `json:"From_Account"`
 	To              string     `json:"To_Account"`
@@ -274,7 +293,7 @@ func (s *Server) adminGetRoamMsg(ctx context.Context, call Call, body []byte) (a
 
 func toRoamMsg(page *message.RoamPage, m *message.Message) roamMsg {
 	r := roamMsg{
-		From: m.From, To: m.To, MsgSeq: m.Seq, MsgRandom: m.Random, MsgTimeStamp: m.TimeSeconds(),
+		From: m.From, To: m.To, MsgSeq: m.ClientSeq, MsgRandom: m.Random, MsgTimeStamp: m.TimeSeconds(),
 		MsgClientTime: m.ClientTime, MsgKey: m.Key(), MsgBody: m.Body, CloudCustomData: m.CloudCustomData,
 	}
 	if r.MsgClientTime == 0 {

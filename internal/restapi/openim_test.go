@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,25 +78,66 @@ func TestSendMsgRoundTripsThroughGetRoamMsg(t *testing.T) {
 		`"MsgTimeStamp":1557387418,"MsgBody":`+textBody("hi, beauty")+`,"CloudCustomData":"your cloud custom data"}`)
 	msgTime, _ := sent["MsgTime"].(json.Number).Int64()
 	key := fmt.Sprintf("1_1287657_%d", msgTime)
-	if sent["MsgKey"] != key || sent["MsgSeq"] != json.Number("1") || msgTime < time.Now().Unix()-60 {
+	if sent["MsgKey"] != key || sent["MsgId"] != key || msgTime < time.Now().Unix()-60 {
 		t.Fatalf("sendmsg answer %v", sent)
 	}
+	checkFieldSet(t, "sendmsg answer", sent, "MsgTime", "MsgKey", "MsgId")
 	// New field names, then the old ones.
 	for _, names := range [][2]string{{"Operator_Account", "Peer_Account"}, {"From_Account", "To_Account"}} {
 		got := api.mustOK(t, "openim/admin_getroammsg", fmt.Sprintf(`{%q:"bob",%q:"alice","MaxCnt":100,"MinTime":%d,"MaxTime":%d}`,
 			names[0], names[1], msgTime-10, msgTime+10))
 		checkAnswer(t, restCase{name: "admin_getroammsg " + names[0], fields: map[string]string{
 			"Complete": "1", "MsgCnt": "1", "LastMsgTime": fmt.Sprint(msgTime), "LastMsgKey": fmt.Sprintf("%q", key),
-			"MsgList": fmt.Sprintf(`[{"From_Account":"alice","To_Account":"bob","MsgSeq":1,"MsgRandom":1287657,"MsgTimeStamp":%d,`+
+			"MsgList": fmt.Sprintf(`[{"From_Account":"alice","To_Account":"bob","MsgSeq":93847,"MsgRandom":1287657,"MsgTimeStamp":%d,`+
 				`"MsgClientTime":1557387418,"MsgFlagBits":0,"IsPeerRead":0,"MsgKey":%q,`+
 				`"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi, beauty"}}],"CloudCustomData":"your cloud custom data"}]`, msgTime, key),
 		}}, got)
 	}
-	// Without From_Account the admin sends as itself.
+	// Without From_Account the admin sends as itself; without MsgSeq the
+	// message gets a 32-bit one.
 	api.mustOK(t, "openim/sendmsg", `{"To_Account":"bob","MsgRandom":5,"MsgBody":`+textBody("from the admin")+`}`)
 	got := api.mustOK(t, "openim/admin_getroammsg", `{"Operator_Account":"bob","Peer_Account":"administrator","MaxCnt":10,"MinTime":0,"MaxTime":0}`)
 	if got["MsgCnt"] != json.Number("1") {
-		t.Errorf("admin's message: %v", got)
+		t.Fatalf("admin's message: %v", got)
+	}
+	if _, err := strconv.ParseUint(string(got["MsgList"].([]any)[0].(map[string]any)["MsgSeq"].(json.Number)), 10, 32); err != nil {
+		t.Errorf("MsgSeq of a send without one: %v", err)
+	}
+}
+
+// TestMsgSeqZeroAndBeyond: MsgSeq 0 is a value like any other; beyond
+// 2^32-1 or negative it is refused (90010) and nothing is stored.
+func TestMsgSeqZeroAndBeyond(t *testing.T) {
+	t.Parallel()
+	api := newMessagingAPI(t, "alice", "bob")
+	send := `{"From_Account":"alice","To_Account":"bob","MsgRandom":%d,"MsgSeq":%s,"MsgBody":` + textBody("x") + `}`
+	api.run(t, []restCase{
+		{name: "MsgSeq 2^32", command: "openim/sendmsg", body: fmt.Sprintf(send, 1, "4294967296"), code: 90010},
+		{name: "MsgSeq -1", command: "openim/sendmsg", body: fmt.Sprintf(send, 2, "-1"), code: 90010},
+		{name: "MsgSeq 2^32 in a batch", command: "openim/batchsendmsg", code: 90010,
+			body: `{"From_Account":"alice","To_Account":["bob"],"MsgRandom":3,"MsgSeq":4294967296,"MsgBody":` + textBody("x") + `}`},
+		{name: "MsgSeq 0", command: "openim/sendmsg", body: fmt.Sprintf(send, 4, "0")},
+	})
+	got := api.mustOK(t, "openim/admin_getroammsg", `{"Operator_Account":"alice","Peer_Account":"bob","MaxCnt":10}`)
+	checkAnswer(t, restCase{name: "history", fields: map[string]string{"MsgCnt": "1"}}, got)
+	if seq := got["MsgList"].([]any)[0].(map[string]any)["MsgSeq"]; seq != json.Number("0") {
+		t.Errorf("MsgSeq 0 read back as %v", seq)
+	}
+}
+
+// checkFieldSet fails unless the answer's fields are exactly the
+// envelope's and want.
+func checkFieldSet(t *testing.T, what string, got map[string]any, want ...string) {
+	t.Helper()
+	var names []string
+	for name := range got {
+		names = append(names, name)
+	}
+	want = append(want, "ActionStatus", "ErrorCode", "ErrorInfo", "ErrorDisplay")
+	slices.Sort(names)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("%s has fields %v, want %v", what, names, want)
 	}
 }
 
@@ -135,7 +177,7 @@ func TestSendMsgDedupReturnsFirstResult(t *testing.T) {
 	first := api.mustOK(t, "openim/sendmsg", req)
 	time.Sleep(1100 * time.Millisecond) // a new second: a new send would get a new MsgTime
 	again := api.mustOK(t, "openim/sendmsg", req)
-	if again["MsgKey"] != first["MsgKey"] || again["MsgTime"] != first["MsgTime"] || again["MsgSeq"] != first["MsgSeq"] {
+	if again["MsgKey"] != first["MsgKey"] || again["MsgTime"] != first["MsgTime"] || again["MsgId"] != first["MsgId"] {
 		t.Errorf("retry answered %v, want the first answer %v", again, first)
 	}
 	got := api.mustOK(t, "openim/admin_getroammsg", `{"Operator_Account":"alice","Peer_Account":"bob","MaxCnt":10}`)
@@ -158,8 +200,8 @@ func TestBatchSendMsg(t *testing.T) {
 		{name: "To_Account a string", command: "openim/batchsendmsg", code: 90003,
 			body: `{"From_Account":"alice","To_Account":"u1","MsgRandom":1,"MsgBody":` + body + `}`},
 		{name: "some recipients unknown", command: "openim/batchsendmsg",
-			body:   `{"From_Account":"alice","To_Account":["u1","ghost","u2"],"MsgRandom":2,"MsgBody":` + body + `}`,
-			fields: map[string]string{"ErrorList": `[{"To_Account":"ghost","ErrorCode":90012}]`}},
+			body:   `{"From_Account":"alice","To_Account":["u1","ghost","u2"],"MsgRandom":2,"MsgSeq":4242,"MsgBody":` + body + `}`,
+			fields: map[string]string{"ErrorList": `[{"To_Account":"ghost","ErrorCode":90012}]`}, absent: []string{"MsgTime", "MsgSeq"}},
 		{name: "all recipients unknown", command: "openim/batchsendmsg", code: 90012,
 			body:   `{"From_Account":"alice","To_Account":["g1","g2"],"MsgRandom":3,"MsgBody":` + body + `}`,
 			fields: map[string]string{"ErrorList": `[{"To_Account":"g1","ErrorCode":90012},{"To_Account":"g2","ErrorCode":90012}]`}},
@@ -167,7 +209,10 @@ func TestBatchSendMsg(t *testing.T) {
 	for _, u := range []string{"u1", "u2"} {
 		got := api.mustOK(t, "openim/admin_getroammsg", fmt.Sprintf(`{"Operator_Account":%q,"Peer_Account":"alice","MaxCnt":10}`, u))
 		if got["MsgCnt"] != json.Number("1") {
-			t.Errorf("%s got %v messages", u, got["MsgCnt"])
+			t.Fatalf("%s got %v messages", u, got["MsgCnt"])
+		}
+		if seq := got["MsgList"].([]any)[0].(map[string]any)["MsgSeq"]; seq != json.Number("4242") {
+			t.Errorf("%s's copy has MsgSeq %v, want 4242", u, seq)
 		}
 	}
 }
@@ -175,8 +220,9 @@ func TestBatchSendMsg(t *testing.T) {
 func TestRecallAndModifyShowInHistory(t *testing.T) {
 	t.Parallel()
 	api := newMessagingAPI(t, "alice", "bob")
-	k1 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":1,"MsgBody":`+textBody("bad")+`}`)["MsgKey"].(string)
-	k2 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":2,"MsgBody":`+textBody("typo")+`,"CloudCustomData":"c"}`)["MsgKey"].(string)
+	// Increasing MsgSeqs keep the two in sending order within one second.
+	k1 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":1,"MsgSeq":1,"MsgBody":`+textBody("bad")+`}`)["MsgKey"].(string)
+	k2 := api.mustOK(t, "openim/sendmsg", `{"From_Account":"alice","To_Account":"bob","MsgRandom":2,"MsgSeq":2,"MsgBody":`+textBody("typo")+`,"CloudCustomData":"c"}`)["MsgKey"].(string)
 	ref := func(from, to, key string) string {
 		return fmt.Sprintf(`{"From_Account":%q,"To_Account":%q,"MsgKey":%q`, from, to, key)
 	}
@@ -264,8 +310,8 @@ func TestGetRoamMsgPagesAt13KB(t *testing.T) {
 	api := newMessagingAPI(t, "alice", "bob")
 	const n = 9
 	for i := range n {
-		api.mustOK(t, "openim/sendmsg", fmt.Sprintf(`{"From_Account":"alice","To_Account":"bob","MsgRandom":%d,"MsgBody":%s}`,
-			i+1, textBody(strings.Repeat("z", 5000))))
+		api.mustOK(t, "openim/sendmsg", fmt.Sprintf(`{"From_Account":"alice","To_Account":"bob","MsgRandom":%d,"MsgSeq":%d,"MsgBody":%s}`,
+			i+1, i+1, textBody(strings.Repeat("z", 5000))))
 	}
 	var seqs []string
 	key, pages := "", 0

@@ -100,13 +100,48 @@ type SyncQuery struct {
 	PerPeer int
 }
 
-// HistoryQuery selects messages of one conversation, newest first.
+// HistoryQuery selects messages of one conversation, newest first: by Seq,
+// or with ByTime by HistoryPos.
 type HistoryQuery struct {
 	BeforeSeq uint64 // only Seq < BeforeSeq (0: from the newest)
 	MinTime   int64  // only Time >= MinTime (Unix ms; 0: no bound)
 	MaxTime   int64  // only Time <= MaxTime (Unix ms; 0: no bound)
 	AfterSeq  uint64 // only Seq > AfterSeq (a viewer's cleared history)
 	Limit     int    // > 0
+	// ByTime orders the messages by HistoryPos, newest first, instead of
+	// by Seq: the REST API's history order, in which the messages of one
+	// second follow the caller's MsgSeq. The other bounds still apply.
+	ByTime bool
+	// Before, with ByTime, keeps only the messages that come after it in
+	// that order (older ones): the position of the previous page's last
+	// message. A zero Seq means no bound.
+	Before HistoryPos
+}
+
+// HistoryPos is a message's place in the time order of HistoryQuery.ByTime:
+// Second, then ClientSeq, then Seq, each compared as a number. A ClientSeq
+// above 2^63-1 is kept but has no defined place (the REST API stores
+// 32-bit values only).
+type HistoryPos struct {
+	Second    int64 // Time / 1000
+	ClientSeq uint64
+	Seq       uint64
+}
+
+// Pos returns the message's HistoryPos.
+func (m *C2CMessage) Pos() HistoryPos {
+	return HistoryPos{Second: m.Time / 1000, ClientSeq: m.ClientSeq, Seq: m.Seq}
+}
+
+// Less reports whether p comes before o in HistoryPos order (is older).
+func (p HistoryPos) Less(o HistoryPos) bool {
+	if p.Second != o.Second {
+		return p.Second < o.Second
+	}
+	if p.ClientSeq != o.ClientSeq {
+		return p.ClientSeq < o.ClientSeq
+	}
+	return p.Seq < o.Seq
 }
 
 // Messages stores C2C messages and the per-user sync streams.

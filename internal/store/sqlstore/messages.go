@@ -109,7 +109,9 @@ func (s *Store) SyncHead(ctx context.Context, sdkAppID uint64, userID string) (u
 }
 
 // C2CHistory returns up to q.Limit messages of the conversation {a, b}
-// matching q, newest (highest Seq) first.
+// matching q, newest (highest Seq, or with q.ByTime latest HistoryPos)
+// first. The time order sorts the conversation's matching rows, as no
+// index covers it; only admin_getroammsg asks for it.
 func (s *Store) C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q store.HistoryQuery) ([]store.C2CMessage, error) {
 	op := fmt.Sprintf("read history of %q and %q in app %d", a, b, sdkAppID)
 	if q.Limit <= 0 {
@@ -136,9 +138,20 @@ func (s *Store) C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q 
 	if q.MaxTime != 0 {
 		add("+m.sent_at <=", q.MaxTime)
 	}
+	order := `m.seq DESC`
+	if q.ByTime {
+		// Whole seconds, as the REST API shows MsgTimeStamp; the row
+		// value compares lexicographically on both dialects.
+		order = `m.sent_at / 1000 DESC, m.client_seq DESC, m.seq DESC`
+		if b := q.Before; b.Seq > 0 {
+			args = append(args, b.Second, int64(b.ClientSeq), int64(b.Seq))
+			n := len(args)
+			conds = append(conds, fmt.Sprintf("(m.sent_at / 1000, m.client_seq, m.seq) < ($%d, $%d, $%d)", n-2, n-1, n))
+		}
+	}
 	args = append(args, q.Limit)
 	query := `SELECT ` + messageColumns + ` FROM c2c_messages m WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY m.seq DESC LIMIT $` + strconv.Itoa(len(args))
+		` ORDER BY ` + order + ` LIMIT $` + strconv.Itoa(len(args))
 	msgs := []store.C2CMessage{}
 	err := s.readMoved(ctx, op, func(db queryer) error {
 		rows, err := db.QueryContext(ctx, query, args...)

@@ -375,6 +375,56 @@ var messageCases = []testCase{
 		}
 		checkSeqs(t, "history of a conversation without messages", seqsOf(mustHistory(t, s, app1, "bob", "carol", store.HistoryQuery{Limit: 5})), []uint64{})
 	}},
+	{"HistoryByTime", func(t *testing.T, s store.Store) {
+		// Seq order is not time order (an import of an old message, a
+		// late commit), and one second holds several ClientSeqs, one twice.
+		for _, m := range []struct {
+			at        int64
+			clientSeq uint64
+		}{{t0 + 5000, 7}, {t0 + 1200, 9}, {t0 + 1900, 3}, {t0 + 1100, 9}, {t0 + 3000, 0}, {t0, 1}, {t0 + 1500, 5}} {
+			a := send("alice", "bob", uint32(m.clientSeq), m.at)
+			a.Msg.ClientSeq = m.clientSeq
+			mustAppendOne(t, s, app1, a)
+		}
+		all := []uint64{1, 5, 4, 2, 7, 3, 6} // by second, then ClientSeq, then Seq, newest first
+		pos := func(seq uint64) store.HistoryPos {
+			m, err := s.GetC2C(t.Context(), app1, "alice", "bob", seq)
+			if err != nil {
+				t.Fatalf("GetC2C %d: %v", seq, err)
+			}
+			return m.Pos()
+		}
+		for _, tc := range []struct {
+			name string
+			q    store.HistoryQuery
+			want []uint64
+		}{
+			{"All", store.HistoryQuery{Limit: 100}, all},
+			{"Newest", store.HistoryQuery{Limit: 3}, all[:3]},
+			{"BeforeInASecond", store.HistoryQuery{Before: pos(2), Limit: 100}, []uint64{7, 3, 6}},
+			{"BeforeATie", store.HistoryQuery{Before: pos(4), Limit: 100}, []uint64{2, 7, 3, 6}},
+			{"MaxTime", store.HistoryQuery{MaxTime: t0 + 1999, Limit: 100}, []uint64{4, 2, 7, 3, 6}},
+			{"MinTime", store.HistoryQuery{MinTime: t0 + 1000, Limit: 100}, []uint64{1, 5, 4, 2, 7, 3}},
+			{"AfterSeq", store.HistoryQuery{AfterSeq: 3, Limit: 100}, []uint64{5, 4, 7, 6}},
+			{"BeforeSeq", store.HistoryQuery{BeforeSeq: 4, Limit: 100}, []uint64{1, 2, 3}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.q.ByTime = true
+				checkSeqs(t, "history of (bob, alice)", seqsOf(mustHistory(t, s, app1, "bob", "alice", tc.q)), tc.want)
+			})
+		}
+		var paged []uint64
+		q := store.HistoryQuery{ByTime: true, Limit: 2}
+		for range len(all) + 1 {
+			page := mustHistory(t, s, app1, "alice", "bob", q)
+			if len(page) == 0 {
+				break
+			}
+			paged = append(paged, seqsOf(page)...)
+			q.Before = page[len(page)-1].Pos()
+		}
+		checkSeqs(t, "pages of 2 continued from the last position", paged, all)
+	}},
 	{"GetAndUpdate", func(t *testing.T, s store.Store) {
 		sendN(t, s, app1, "alice", "bob", 3, 1, t0)
 		_, err := s.GetC2C(t.Context(), app1, "alice", "bob", 4)
