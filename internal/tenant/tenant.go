@@ -247,10 +247,37 @@ func (s *Service) Settings(ctx context.Context, sdkAppID uint64) (Settings, erro
 	return app.Settings.clone(), err
 }
 
+// maxSettingsAttempts bounds how often UpdateSettings applies its patch
+// again after losing a race with another settings write; each loss means
+// another write succeeded, so reaching it takes that many writes to the
+// same app within one update.
+const maxSettingsAttempts = 8
+
 // UpdateSettings applies a JSON patch (fields present replace the current
 // values), validates the result and persists it. Invalid patches change
 // nothing and are an *im.Error (70402).
+//
+// The write is conditional on the revision the settings were read at: if
+// another update (on this node or another) wrote in between, the patch is
+// applied again to the new settings, so concurrent updates of different
+// fields all take effect, and concurrent updates of one field end with one
+// of the values, never a mix of stale fields. A patch that the other
+// write made invalid (e.g. more admins than its new MaxAdmins) is refused.
 func (s *Service) UpdateSettings(ctx context.Context, sdkAppID uint64, patch []byte) (Settings, error) {
+	for attempt := 1; ; attempt++ {
+		next, err := s.updateSettingsOnce(ctx, sdkAppID, patch)
+		switch {
+		case !errors.Is(err, store.ErrConflict):
+			return next, err
+		case attempt == maxSettingsAttempts:
+			return Settings{}, fmt.Errorf("app %d: settings changed under %d attempts to update them: %w", sdkAppID, attempt, err)
+		}
+	}
+}
+
+// updateSettingsOnce is one read-patch-write of UpdateSettings; it returns
+// an error wrapping store.ErrConflict when another write came first.
+func (s *Service) updateSettingsOnce(ctx context.Context, sdkAppID uint64, patch []byte) (Settings, error) {
 	rec, err := s.store.GetApp(ctx, sdkAppID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Settings{}, appNotFound(sdkAppID)
@@ -273,7 +300,10 @@ func (s *Service) UpdateSettings(ctx context.Context, sdkAppID uint64, patch []b
 	if err != nil {
 		return Settings{}, fmt.Errorf("encode settings: %w", err)
 	}
-	if err := s.store.SetAppConfig(ctx, sdkAppID, doc); err != nil {
+	if _, err := s.store.SetAppConfig(ctx, sdkAppID, doc, rec.Revision); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Settings{}, appNotFound(sdkAppID)
+		}
 		return Settings{}, fmt.Errorf("app %d: save settings: %w", sdkAppID, err)
 	}
 	app.Settings = next
