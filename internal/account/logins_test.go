@@ -118,7 +118,7 @@ func TestLoginsSignIn(t *testing.T) {
 type failingPresence struct{ err error }
 
 func (f failingPresence) Up(context.Context, uint64, string, account.Session) error { return f.err }
-func (f failingPresence) Down(context.Context, uint64, string, string) error       { return f.err }
+func (f failingPresence) Down(context.Context, uint64, string, string) error        { return f.err }
 func (f failingPresence) Sessions(context.Context, uint64, []string) (map[string][]account.Session, error) {
 	return nil, f.err
 }

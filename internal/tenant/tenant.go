@@ -113,7 +113,7 @@ func (s *Service) Create(ctx context.Context, sdkAppID uint64, key string, admin
 			return App{}, err
 		}
 	}
-	if err := checkSecretKey(key); err != nil {
+	if err := CheckSecretKey(key); err != nil {
 		return App{}, err
 	}
 	settings := DefaultSettings(admins...)
@@ -150,9 +150,18 @@ func (s *Service) Create(ctx context.Context, sdkAppID uint64, key string, admin
 	}
 }
 
-func checkSecretKey(key string) error {
-	if len(key) < 16 || len(key) > 256 {
-		return fmt.Errorf("secret key: %d characters, want 16..256", len(key))
+// Bounds of an app's secret key, in characters (bytes).
+const (
+	MinSecretKeyLen = 16
+	MaxSecretKeyLen = 256
+)
+
+// CheckSecretKey reports whether key may be an app's secret key; it is the
+// one copy of the rule, which configuration checks ask too. The error
+// never contains the key.
+func CheckSecretKey(key string) error {
+	if len(key) < MinSecretKeyLen || len(key) > MaxSecretKeyLen {
+		return fmt.Errorf("secret key: %d characters, want %d..%d", len(key), MinSecretKeyLen, MaxSecretKeyLen)
 	}
 	return nil
 }
