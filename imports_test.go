@@ -110,6 +110,10 @@ func TestLayerTable(t *testing.T) {
 		{"internal/restapi", "internal/store", false},
 		{"internal/gateway", "internal/bus", true},
 		{"internal/gateway", "internal/bus/local", false},
+		// The gateway reports logins to account's Logins; account closes
+		// sessions through its own Sessions port, never the gateway.
+		{"internal/gateway", "internal/account", true},
+		{"internal/account", "internal/gateway", false},
 		{"internal/im", "internal/usersig", false},
 		{"internal/app", "internal/store/sqlstore", true},
 		{"internal/store/sqlstore", "internal/store", true},

@@ -20,7 +20,7 @@ func appCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("parley app "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", envOr("PARLEY_DATA", "./parley-data"), "data directory [$PARLEY_DATA]")
+	data := fs.String("data", envOr("PARLEY_DATA", app.DefaultDataDir), "data directory [$PARLEY_DATA]")
 	storeURL := fs.String("store", envOr("PARLEY_STORE", ""), "sqlite (default) or a postgres:// URL [$PARLEY_STORE]")
 	sdkAppID := fs.Uint64("sdkappid", 0, "create: SDKAppID (default: a free random one in 1400000000-1499999999)")
 	admins := fs.String("admin", "administrator", "create: admin identifiers, comma-separated")

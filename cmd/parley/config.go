@@ -31,12 +31,12 @@ var booleanOptions = map[string]bool{"pprof": true}
 // and the environment all follow this table.
 var options = []option{
 	{"addr", "PARLEY_ADDR", "listen address (default :8080)", func(c *app.Config, v string) error { c.Addr = v; return nil }},
-	{"data", "PARLEY_DATA", "data directory for SQLite and key files (default ./parley-data)", func(c *app.Config, v string) error { c.DataDir = v; return nil }},
+	{"data", "PARLEY_DATA", "data directory for SQLite and key files (default " + app.DefaultDataDir + ")", func(c *app.Config, v string) error { c.DataDir = v; return nil }},
 	{"store", "PARLEY_STORE", "storage: sqlite (default, in the data directory) or a postgres:// URL", func(c *app.Config, v string) error { c.Store = v; return nil }},
 	{"bus", "PARLEY_BUS", "delivery bus between nodes: local (default)", func(c *app.Config, v string) error { c.Bus = v; return nil }},
 	{"log-level", "PARLEY_LOG_LEVEL", "debug, info (default), warn or error", func(c *app.Config, v string) error { c.LogLevel = v; return nil }},
 	{"sqlite-synchronous", "PARLEY_SQLITE_SYNCHRONOUS", "FULL (default; survives power loss) or NORMAL (faster)", func(c *app.Config, v string) error { c.SQLiteSynchronous = v; return nil }},
-	{"max-body-bytes", "PARLEY_MAX_BODY_BYTES", "largest REST request body (default 1048576)", func(c *app.Config, v string) (err error) {
+	{"max-body-bytes", "PARLEY_MAX_BODY_BYTES", fmt.Sprintf("largest REST request body (default %d)", app.DefaultMaxBodyBytes), func(c *app.Config, v string) (err error) {
 		c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64)
 		return err
 	}},

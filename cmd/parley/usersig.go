@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-im/parley/internal/app"
 	"github.com/parley-im/parley/internal/usersig"
 )
 
@@ -29,7 +30,7 @@ func addKeyFlags(fs *flag.FlagSet) keyFlags {
 		sdkAppID: fs.Uint64("sdkappid", 0, "SDKAppID (default: the only app-<id>.key in --data)"),
 		key:      fs.String("key", "", "secret key (prefer --key-file or $PARLEY_SECRET_KEY: flags show in ps)"),
 		keyFile:  fs.String("key-file", "", "file holding the secret key"),
-		data:     fs.String("data", envOr("PARLEY_DATA", "./parley-data"), "data directory holding app-<sdkappid>.key [$PARLEY_DATA]"),
+		data:     fs.String("data", envOr("PARLEY_DATA", app.DefaultDataDir), "data directory holding app-<sdkappid>.key [$PARLEY_DATA]"),
 	}
 }
 

@@ -44,6 +44,7 @@ type harness struct {
 	svc      *account.Service
 	settings *fakeSettings
 	sessions *fakeSessions
+	presence *account.LocalPresence
 	now      atomic.Int64 // Unix seconds
 }
 
@@ -67,12 +68,13 @@ func newHarness(t *testing.T, b backend) *harness {
 		t.Fatalf("open %s store: %v", b.name, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	h := &harness{store: st, settings: &fakeSettings{keys: map[uint64][]string{}}, sessions: &fakeSessions{online: map[string][]string{}}}
+	h := &harness{store: st, settings: &fakeSettings{keys: map[uint64][]string{}}, sessions: &fakeSessions{}, presence: account.NewLocalPresence()}
 	h.now.Store(1_700_000_000)
 	h.svc = account.New(account.Config{
 		Store:    st,
 		Settings: h.settings,
 		Sessions: h.sessions,
+		Presence: h.presence,
 		Clock:    func() time.Time { return time.Unix(h.now.Load(), 0) },
 	})
 	return h

@@ -9,6 +9,17 @@ import (
 	"github.com/parley-im/parley/internal/store"
 )
 
+// Sessions is how the account service closes live sessions: it publishes
+// the order and the gateways that hold the sessions, on whichever node,
+// carry it out. gateway.Kicker implements it and internal/app wires it.
+type Sessions interface {
+	// Kick closes every live session of the user, on every node.
+	Kick(ctx context.Context, sdkAppID uint64, userID string) error
+	// CloseDeleted closes every live session of the user, on every node,
+	// telling the client that its account was deleted.
+	CloseDeleted(ctx context.Context, sdkAppID uint64, userID string) error
+}
+
 // Kick revokes the user's sign-ins: every UserSig issued at or before now
 // stops working (70052) and the user must sign in with a new one. Codes:
 // 70402 invalid UserID, 70107 the account does not exist (nothing is

@@ -7,16 +7,16 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/im"
 )
 
-// fakeSessions stands in for the gateway: who is online, and who was
-// kicked or closed as deleted.
+// fakeSessions stands in for the gateway's kicker: who was kicked or
+// closed as deleted.
 type fakeSessions struct {
 	mu      sync.Mutex
-	online  map[string][]string // "app/user" -> platforms
 	kicked  []string
 	deleted []string
 	fail    error // returned by CloseDeleted when set
@@ -28,7 +28,6 @@ func (f *fakeSessions) Kick(_ context.Context, app uint64, user string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.kicked = append(f.kicked, key(app, user))
-	delete(f.online, key(app, user))
 	return nil
 }
 
@@ -39,7 +38,6 @@ func (f *fakeSessions) CloseDeleted(_ context.Context, app uint64, user string) 
 		return f.fail
 	}
 	f.deleted = append(f.deleted, key(app, user))
-	delete(f.online, key(app, user))
 	return nil
 }
 
@@ -49,22 +47,16 @@ func (f *fakeSessions) closedAsDeleted() []string {
 	return slices.Clone(f.deleted)
 }
 
-func (f *fakeSessions) Online(app uint64, users []string) map[string][]string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[string][]string{}
-	for _, u := range users {
-		if p := f.online[key(app, u)]; len(p) > 0 {
-			out[u] = p
+// signIn reports a session per platform of the user to the harness's
+// presence, as the gateway would at login.
+func (h *harness) signIn(t *testing.T, app uint64, user string, platforms ...string) {
+	t.Helper()
+	for i, p := range platforms {
+		s := account.Session{ID: fmt.Sprintf("%s-%d", user, i), Platform: p, LoginAt: time.Unix(int64(i), 0)}
+		if err := h.presence.Up(context.Background(), app, user, s); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return out
-}
-
-func (f *fakeSessions) signIn(app uint64, user string, platforms ...string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.online[key(app, user)] = platforms
 }
 
 func TestOnlineStatus(t *testing.T) {
@@ -73,13 +65,13 @@ func TestOnlineStatus(t *testing.T) {
 		ctx := context.Background()
 		app := h.newApp(t)
 		h.importUsers(t, app, "alice", "bob")
-		h.sessions.signIn(app, "alice", "iOS", "Web", "iOS")
+		h.signIn(t, app, "alice", "iOS", "Web", "iOS")
 
 		found, failed, err := h.svc.OnlineStatus(ctx, app, []string{"alice", "bob", "nobody", "alice", "bad\x01id"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []account.Presence{{UserID: "alice", Platforms: []string{"iOS", "Web"}}, {UserID: "bob", Platforms: []string{}}}
+		want := []account.UserPresence{{UserID: "alice", Platforms: []string{"Web", "iOS"}}, {UserID: "bob", Platforms: []string{}}}
 		if !reflect.DeepEqual(found, want) {
 			t.Errorf("found %+v, want %+v", found, want)
 		}
@@ -109,7 +101,7 @@ func TestKickClosesSessions(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		app := h.newApp(t)
 		h.importUsers(t, app, "carol")
-		h.sessions.signIn(app, "carol", "Android")
+		h.signIn(t, app, "carol", "Android")
 		if err := h.svc.Kick(context.Background(), app, "carol"); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,9 @@
 // Package account owns the accounts of each app and their profiles:
-// importing, deleting and checking accounts, revoking sign-ins (kick), and
-// the standard and custom profile tags with their types and limits
-// (reference-api.md §3.1, §3.3, §6.1-6.2).
+// importing, deleting and checking accounts, revoking sign-ins (kick), the
+// standard and custom profile tags with their types and limits
+// (reference-api.md §3.1, §3.3, §6.1-6.2), and presence: the Presence port
+// of signed-in sessions, the multi-login policy applied at each login
+// (Logins), and online status.
 //
 // Every method validates its whole input before it writes anything and
 // reports bad input as an *im.Error carrying the reference code of the
@@ -46,11 +48,14 @@ type Config struct {
 	// Settings tells which custom profile tags each app declares. Nil means
 	// no app declares any, so every Tag_Profile_Custom_ tag is unknown.
 	Settings AppSettings
-	// Sessions is the client door: Kick and DeleteAccounts close the
-	// user's live sessions and OnlineStatus reads presence from it. Nil
-	// means no sessions (kick and delete only revoke UserSigs; everyone is
-	// offline).
+	// Sessions closes live sessions: Kick and DeleteAccounts close the
+	// user's. Nil means kick and delete only revoke UserSigs.
 	Sessions Sessions
+	// Presence tells OnlineStatus who is signed in, on every node; give
+	// the same Presence to the Logins the gateway reports to. Nil means a
+	// LocalPresence of its own, to which nothing reports: everyone is
+	// offline.
+	Presence Presence
 	// Clock stamps kicks and deletions. Nil means time.Now.
 	Clock Clock
 	// Logger receives diagnostics. Nil discards them.
@@ -63,6 +68,7 @@ type Service struct {
 	store    Store
 	settings AppSettings
 	sessions Sessions
+	presence Presence
 	now      Clock
 	log      *slog.Logger
 }
@@ -73,7 +79,10 @@ func New(cfg Config) *Service {
 	if cfg.Store == nil {
 		panic("account: Config.Store is nil")
 	}
-	s := &Service{store: cfg.Store, settings: cfg.Settings, sessions: cfg.Sessions, now: cfg.Clock, log: cfg.Logger}
+	s := &Service{store: cfg.Store, settings: cfg.Settings, sessions: cfg.Sessions, presence: cfg.Presence, now: cfg.Clock, log: cfg.Logger}
+	if s.presence == nil {
+		s.presence = NewLocalPresence()
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -116,8 +116,17 @@ func (a *App) build() {
 	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log})
 	a.bus = local.New()
 	reg := a.reg
-	a.gateway = gateway.New(gateway.Config{Auth: a.tenants, Bus: a.bus, Logger: a.log, Metrics: reg})
-	a.accounts = account.New(account.Config{Store: a.store, Settings: a.tenants, Sessions: a.gateway, Logger: a.log})
+	// One presence for the whole node: the gateway reports sessions to it
+	// (through Logins) and the account service answers online status from
+	// it. Kicks are published on the bus and carried out by the gateway.
+	presence := account.NewLocalPresence()
+	a.accounts = account.New(account.Config{
+		Store: a.store, Settings: a.tenants, Logger: a.log, Presence: presence,
+		Sessions: gateway.NewKicker(a.bus, nil, a.log),
+	})
+	a.gateway = gateway.New(gateway.Config{
+		Auth: a.tenants, Bus: a.bus, Logins: account.NewLogins(presence), Logger: a.log, Metrics: reg,
+	})
 	a.messages = message.New(message.Config{
 		Store: a.store, Bus: a.bus, Settings: messageSettings{a.tenants},
 		Profiles: accountProfiles{a.accounts}, Logger: a.log,

@@ -9,7 +9,14 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/restapi"
+	"github.com/parley-im/parley/internal/store/sqlstore"
 	"github.com/parley-im/parley/internal/tenant"
+)
+
+// Defaults that tools outside the server (cmd/parley) show or use too.
+const (
+	DefaultDataDir      = "./parley-data"
+	DefaultMaxBodyBytes = restapi.DefaultMaxBodyBytes
 )
 
 // Config is everything `parley serve` can be told. The zero value of every
@@ -79,7 +86,7 @@ func (c Config) WithDefaults() Config {
 		c.Addr = ":8080"
 	}
 	if c.DataDir == "" {
-		c.DataDir = "./parley-data"
+		c.DataDir = DefaultDataDir
 	}
 	if c.Bus == "" {
 		c.Bus = "local"
@@ -91,7 +98,7 @@ func (c Config) WithDefaults() Config {
 		c.SQLiteSynchronous = "FULL"
 	}
 	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 1 << 20
+		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = Duration(10 * time.Second)
@@ -132,8 +139,8 @@ func (c Config) Validate() error {
 	if s := c.Store; s != "" && s != "sqlite" && !isPostgres(s) {
 		errs = append(errs, fmt.Errorf("store %q: want sqlite (default) or a postgres:// URL", s))
 	}
-	if c.MaxBodyBytes < 1024 {
-		errs = append(errs, fmt.Errorf("max body bytes %d: want at least 1024", c.MaxBodyBytes))
+	if err := restapi.CheckMaxBodyBytes(c.MaxBodyBytes); err != nil {
+		errs = append(errs, err)
 	}
 	for _, d := range []struct {
 		name string
@@ -154,15 +161,17 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("admin %q: %w", a, err))
 		}
 	}
-	if k := c.BootstrapKey; k != "" && (len(k) < 16 || len(k) > 256) {
-		errs = append(errs, errors.New("secret key: want 16..256 characters"))
+	if k := c.BootstrapKey; k != "" {
+		if err := tenant.CheckSecretKey(k); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
 
-func isPostgres(url string) bool {
-	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
-}
+// isPostgres is the store's own rule (sqlstore.IsPostgresURL), so that
+// what the configuration accepts is what the store opens.
+func isPostgres(url string) bool { return sqlstore.IsPostgresURL(url) }
 
 // ParseLogLevel maps debug/info/warn/error to a slog level.
 func ParseLogLevel(s string) (slog.Level, error) {

@@ -14,10 +14,20 @@ import (
 // ErrClosed is returned by a closed bus.
 var ErrClosed = errors.New("bus: closed")
 
-// Event is one thing to tell a user's sessions.
+// Event is one thing to tell a user's sessions, or, when Control is set,
+// an order for the gateways that hold them.
 type Event struct {
-	// Name is the protocol event name, e.g. "message", "kicked".
+	// Name is the protocol event name, e.g. "message", "kicked". It is
+	// empty in a control order.
 	Name string
+	// Control, when set, makes the event an order for the gateways that
+	// hold the user's sessions (e.g. "kick"), which no client ever
+	// receives; Data is then the order's payload. It travels apart from
+	// Name, so no client event name, whatever it looks like, is ever taken
+	// for an order. A network bus carries it as its own field (a message
+	// header), on the user's subject, so that orders and events from one
+	// publisher stay in publish order.
+	Control string
 	// Data is the event's JSON payload, encoded once by the publisher and
 	// shared, unmodified, by every node and session that delivers it.
 	Data []byte

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,8 +101,9 @@ func TestBusDeliveryExceptAndOnly(t *testing.T) {
 			t.Errorf("%s received %s, want %s", cl.Session().SessionID, strings.Join(got, ","), w)
 		}
 	}
-	// Nothing for another user, and control events never reach clients.
-	if err := e.bus.PublishUser(context.Background(), appUnlimited, "bob", bus.Event{Name: "_unknown", Data: []byte(`{}`)}); err != nil {
+	// Nothing for another user, and control orders, even unknown ones,
+	// never reach clients.
+	if err := e.bus.PublishUser(context.Background(), appUnlimited, "bob", bus.Event{Control: "unknown", Data: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.bus.PublishUser(context.Background(), appUnlimited, "bob", bus.Event{Name: "marker"}); err != nil {
@@ -150,6 +152,66 @@ func TestSlowConsumer(t *testing.T) {
 	}
 	r.expectClose(4005, protocol.ReasonSlowConsumer)
 	assertCounter(t, e, "parley_gateway_slow_consumer_closes_total", 1)
+}
+
+// TestKicksTravelAsControl: kicks travel in the bus event's Control field,
+// apart from client events: an event named like the old "_kick" control
+// convention, carrying what an old kick order carried, is delivered to the
+// client as an ordinary event and closes nothing, while a kick, published
+// as a control order, closes the session without the client ever seeing
+// the order itself.
+func TestKicksTravelAsControl(t *testing.T) {
+	t.Parallel()
+	cb := &recordingBus{Bus: local.New()}
+	t.Cleanup(func() { _ = cb.Close() })
+	e := start(t, gateway.Config{Bus: cb})
+	alice := e.dial(options(t, appDefault, "alice", "iOS"))
+	old := bus.Event{Name: "_kick", Data: []byte(`{"Policy":"All","LoginAt":9000000000000000000,"Reason":"kicked_by_admin"}`)}
+	if err := cb.PublishUser(context.Background(), appDefault, "alice", old); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, alice); ev.Name != "_kick" {
+		t.Fatalf("got %s, want the _kick event delivered as a client event", ev.Name)
+	}
+	if err := alice.Call(context.Background(), "ping", nil, nil); err != nil {
+		t.Fatalf("the _kick client event closed the session: %v", err)
+	}
+	if err := e.gw.Kick(context.Background(), appDefault, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, alice); ev.Name != protocol.EventKicked {
+		t.Errorf("got %s %s, want kicked", ev.Name, ev.Data)
+	}
+	assertDisconnect(t, waitDone(t, alice), 4003, protocol.ReasonKickedByAdmin)
+	var kicks []bus.Event
+	for _, ev := range cb.published() {
+		if ev.Control != "" {
+			kicks = append(kicks, ev)
+		}
+	}
+	if len(kicks) != 1 || kicks[0].Control != "kick" || kicks[0].Name != "" {
+		t.Errorf("control orders published: %+v, want one kick with no event name", kicks)
+	}
+}
+
+// recordingBus remembers every event published through it.
+type recordingBus struct {
+	bus.Bus
+	mu  sync.Mutex
+	evs []bus.Event
+}
+
+func (b *recordingBus) PublishUser(ctx context.Context, app uint64, user string, ev bus.Event) error {
+	b.mu.Lock()
+	b.evs = append(b.evs, ev)
+	b.mu.Unlock()
+	return b.Bus.PublishUser(ctx, app, user, ev)
+}
+
+func (b *recordingBus) published() []bus.Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.evs)
 }
 
 // TestAdminKick: the kicks the app's backend causes (REST kick, account

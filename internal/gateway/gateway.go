@@ -6,8 +6,10 @@
 //
 // Every signed-in user of this node is subscribed on the bus, even on a
 // single node with the in-process bus, so the multi-node path is the one
-// that runs: events and login kicks for a user reach every node that holds
-// one of the user's sessions.
+// that runs: events and kick orders for a user reach every node that
+// holds one of the user's sessions. Logins and session ends are reported
+// to the account package's Logins, which also decides which older
+// sessions a login displaces; the gateway carries the kicks out.
 package gateway
 
 import (
@@ -24,6 +26,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/tenant"
 	"github.com/parley-im/parley/pkg/protocol"
@@ -35,6 +38,18 @@ type Authenticator interface {
 	// carry the multi-login policy, or an *im.Error with the reference
 	// code (70001, 70009, 70013, ...) that the login answer reports.
 	Authenticate(ctx context.Context, sdkAppID uint64, identifier, userSig string) (tenant.Principal, error)
+}
+
+// Logins is where the gateway reports the sessions it signs in and out, and
+// learns which older sessions a new login displaces (the multi-login
+// policy is the account package's rule, not the gateway's);
+// *account.Logins implements it.
+type Logins interface {
+	// SignIn records the new session s of the user and returns the IDs of
+	// the sessions, on any node, that policy says it displaces.
+	SignIn(ctx context.Context, sdkAppID uint64, userID string, s account.Session, policy string) ([]string, error)
+	// SignOut forgets a session that ended.
+	SignOut(ctx context.Context, sdkAppID uint64, userID, sessionID string) error
 }
 
 // CommandFunc handles one client command. data is the request's data
@@ -69,8 +84,12 @@ const (
 type Config struct {
 	// Auth signs clients in. Required.
 	Auth Authenticator
-	// Bus carries events and login kicks between nodes. Required.
+	// Bus carries events and kick orders between nodes. Required.
 	Bus bus.Bus
+	// Logins receives every login and session end and names the sessions
+	// a login displaces. Nil means account.NewLogins over a presence of
+	// the gateway's own (one node; nothing else can read it).
+	Logins Logins
 	// Logger receives diagnostics. Nil discards them.
 	Logger *slog.Logger
 	// Metrics registers the gateway's collectors. Nil: not registered.
@@ -155,6 +174,9 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
+	if c.Logins == nil {
+		c.Logins = account.NewLogins(account.NewLocalPresence())
+	}
 	return c
 }
 
@@ -167,6 +189,8 @@ type Gateway struct {
 	cfg      Config
 	auth     Authenticator
 	bus      bus.Bus
+	logins   Logins
+	kicker   *Kicker
 	log      *slog.Logger
 	now      func() time.Time
 	metrics  *metrics
@@ -202,6 +226,8 @@ func New(cfg Config) *Gateway {
 		cfg:      cfg,
 		auth:     cfg.Auth,
 		bus:      cfg.Bus,
+		logins:   cfg.Logins,
+		kicker:   NewKicker(cfg.Bus, cfg.Clock, cfg.Logger),
 		log:      cfg.Logger,
 		now:      cfg.Clock,
 		metrics:  newMetrics(cfg.Metrics),
@@ -293,6 +319,7 @@ func (g *Gateway) notePeak(n int) {
 func (g *Gateway) forget(s *Session) {
 	if s.id != "" {
 		g.hub.unregister(s)
+		g.signOut(s)
 	}
 	g.mu.Lock()
 	delete(g.sessions, s)
@@ -302,7 +329,9 @@ func (g *Gateway) forget(s *Session) {
 
 // Online returns, for each of the users signed in on this node, the
 // platforms of their sessions here (sorted, without repeats). Users
-// without a session here are left out.
+// without a session here are left out. It is this node's view, for tests
+// and diagnostics; who is online on every node is the account package's
+// Presence.
 func (g *Gateway) Online(sdkAppID uint64, userIDs []string) map[string][]string {
 	out := map[string][]string{}
 	for _, u := range userIDs {

@@ -1,16 +1,13 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/parley-im/parley/internal/bus"
-	"github.com/parley-im/parley/internal/tenant"
 )
 
 // hub is the node's registry of signed-in sessions by user. The node holds
@@ -103,16 +100,10 @@ func (h *hub) unregister(s *Session) {
 	}
 }
 
-// controlPrefix marks bus events meant for gateways, never for clients.
-const controlPrefix = "_"
-
-// eventKick is the control event that carries a kickOrder.
-const eventKick = controlPrefix + "kick"
-
 // deliver is the bus handler of every user this node holds: it queues the
 // event, encoded once, on each of the user's sessions it is meant for.
 func (h *hub) deliver(sdkAppID uint64, userID string, ev bus.Event) {
-	if strings.HasPrefix(ev.Name, controlPrefix) {
+	if ev.Control != "" {
 		h.control(sdkAppID, userID, ev)
 		return
 	}
@@ -142,10 +133,10 @@ func (h *hub) deliver(sdkAppID uint64, userID string, ev bus.Event) {
 	}
 }
 
-// control handles a control event.
+// control carries out a control order (bus.Event.Control).
 func (h *hub) control(sdkAppID uint64, userID string, ev bus.Event) {
-	if ev.Name != eventKick {
-		h.gw.log.Warn("gateway: unknown control event", "name", ev.Name)
+	if ev.Control != controlKick {
+		h.gw.log.Warn("gateway: unknown control order", "control", ev.Control)
 		return
 	}
 	var order kickOrder
@@ -183,54 +174,4 @@ func (h *hub) online(k userKey) []string {
 	}
 	slices.Sort(platforms)
 	return platforms
-}
-
-// kickAll is the kickOrder policy of an admin kick: every older session.
-const kickAll = "All"
-
-// kickOrder asks every node to close some older sessions of a user. It
-// travels through the bus as the Data of an eventKick event.
-type kickOrder struct {
-	// SessionID is the new session that caused the order; it is spared.
-	SessionID string `json:"SessionID,omitempty"`
-	// Platform of the new session; the kicked event tells it.
-	Platform string `json:"Platform,omitempty"`
-	// Policy: tenant.OnePerPlatform, tenant.SinglePlatform or kickAll.
-	Policy string `json:"Policy"`
-	// LoginAt (UnixNano): only sessions signed in before it are closed, so
-	// that of two logins racing on two nodes the later one survives.
-	LoginAt int64 `json:"LoginAt"`
-	// Reason is the Reason of the kicked event.
-	Reason string `json:"Reason"`
-}
-
-// applies reports whether the order closes s.
-func (o kickOrder) applies(s *Session) bool {
-	if s.id == o.SessionID || !s.active() {
-		return false
-	}
-	if s.loginAt > o.LoginAt || s.loginAt == o.LoginAt && s.id > o.SessionID {
-		return false // newer than the login that sent the order
-	}
-	switch o.Policy {
-	case tenant.OnePerPlatform:
-		return s.platform == o.Platform
-	case tenant.SinglePlatform, kickAll:
-		return true
-	}
-	return false
-}
-
-// publishKick sends a kick order for the user to every node.
-func (g *Gateway) publishKick(ctx context.Context, sdkAppID uint64, userID string, order kickOrder, except string) error {
-	data, err := json.Marshal(order)
-	if err != nil {
-		return fmt.Errorf("gateway: encode kick order: %w", err)
-	}
-	ev := bus.Event{Name: eventKick, Data: data, ExceptSession: except}
-	if err := g.bus.PublishUser(ctx, sdkAppID, userID, ev); err != nil {
-		g.log.Warn("gateway: publish kick", "sdkappid", sdkAppID, "user", userID, "err", err)
-		return fmt.Errorf("gateway: kick user %q of app %d: %w", userID, sdkAppID, err)
-	}
-	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/im"
-	"github.com/parley-im/parley/internal/tenant"
 	"github.com/parley-im/parley/pkg/protocol"
 )
 
@@ -56,7 +55,7 @@ func (s *Session) login(req request) {
 	})
 	// Older sessions are told first: with the in-process bus they are
 	// closing before this client reads its answer.
-	s.gw.kickOthers(ctx, s, p.App.Settings.MultiLoginPolicy)
+	s.gw.signIn(ctx, s, p.App.Settings.MultiLoginPolicy)
 	// The answer is queued inside register, before any event of the user
 	// can be, so it is the first thing the client reads.
 	if err := s.gw.hub.register(s, func() { s.activate(encodeResponse(req.ID, 0, "", answer)) }); err != nil {
@@ -114,43 +113,4 @@ func newSessionID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
-}
-
-// kickOthers publishes the login's kick order for the user through the
-// bus, so that older sessions on every node, this one included, close as
-// the app's multi-login policy says. Two logins of one user racing on
-// different nodes are ordered by LoginAt; two racing so closely that
-// neither sees the other's order may both survive, until the next login.
-func (g *Gateway) kickOthers(ctx context.Context, s *Session, policy string) {
-	switch policy {
-	case tenant.Unlimited:
-		return
-	case tenant.SinglePlatform:
-	default:
-		policy = tenant.OnePerPlatform
-	}
-	order := kickOrder{
-		SessionID: s.id, Platform: s.platform, Policy: policy,
-		LoginAt: s.loginAt, Reason: protocol.ReasonLoginElsewhere,
-	}
-	_ = g.publishKick(ctx, s.sdkAppID, s.userID, order, s.id) // logged
-}
-
-// Kick closes every session of the user on every node, after a kicked
-// event with Reason kicked_by_admin; sessions that sign in after the call
-// are not affected. It is what the REST kick command calls after revoking
-// the user's UserSigs.
-func (g *Gateway) Kick(ctx context.Context, sdkAppID uint64, userID string) error {
-	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: protocol.ReasonKickedByAdmin}
-	return g.publishKick(ctx, sdkAppID, userID, order, "")
-}
-
-// CloseDeleted closes every session of the user on every node, after a
-// kicked event with Reason account_deleted (status 4007); sessions that
-// sign in after the call are not affected. It is what deleting an account
-// calls after the deletion (which also revoked the user's UserSigs) is
-// stored.
-func (g *Gateway) CloseDeleted(ctx context.Context, sdkAppID uint64, userID string) error {
-	order := kickOrder{Policy: kickAll, LoginAt: g.now().UnixNano(), Reason: protocol.ReasonAccountDeleted}
-	return g.publishKick(ctx, sdkAppID, userID, order, "")
 }

@@ -3,14 +3,18 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gobwas/ws"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/tenant"
 	"github.com/parley-im/parley/internal/usersig"
 	"github.com/parley-im/parley/pkg/client"
 	"github.com/parley-im/parley/pkg/protocol"
@@ -229,4 +233,69 @@ func TestServerPings(t *testing.T) {
 	if c.Session().SessionID != id {
 		t.Error("the client had to reconnect")
 	}
+}
+
+// scriptedLogins is a Logins port that displaces what the test says and
+// records what the gateway reports.
+type scriptedLogins struct {
+	mu        sync.Mutex
+	displace  func(s account.Session, policy string) []string
+	signedIn  []account.Session
+	policies  []string
+	signedOut []string
+}
+
+func (l *scriptedLogins) SignIn(_ context.Context, _ uint64, _ string, s account.Session, policy string) ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.signedIn = append(l.signedIn, s)
+	l.policies = append(l.policies, policy)
+	return l.displace(s, policy), nil
+}
+
+func (l *scriptedLogins) SignOut(_ context.Context, _ uint64, _ string, sessionID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.signedOut = append(l.signedOut, sessionID)
+	return nil
+}
+
+func (l *scriptedLogins) out() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.signedOut)
+}
+
+// TestLoginAsksLogins: the gateway reports each login, with the app's
+// policy, to the Logins port and closes exactly the sessions the port
+// names (here one the gateway's old rule would never have closed: another
+// platform under Unlimited), and reports every session's end.
+func TestLoginAsksLogins(t *testing.T) {
+	t.Parallel()
+	var first string
+	logins := &scriptedLogins{displace: func(s account.Session, _ string) []string {
+		if s.Platform == "Web" {
+			return []string{first, "a-session-elsewhere"}
+		}
+		return nil
+	}}
+	e := start(t, gateway.Config{Logins: logins})
+	ios := e.dial(options(t, appUnlimited, "alice", "iOS"))
+	first = ios.Session().SessionID
+	web := e.dial(options(t, appUnlimited, "alice", "Web"))
+	ev := nextEvent(t, ios)
+	if ev.Name != protocol.EventKicked || !strings.Contains(string(ev.Data), `"Platform":"Web"`) {
+		t.Errorf("iOS session got %s %s, want kicked from Web", ev.Name, ev.Data)
+	}
+	assertDisconnect(t, waitDone(t, ios), 4002, protocol.ReasonLoginElsewhere)
+	logins.mu.Lock()
+	if len(logins.signedIn) != 2 || logins.signedIn[1].ID != web.Session().SessionID || logins.signedIn[1].Platform != "Web" ||
+		logins.signedIn[1].LoginAt.Before(logins.signedIn[0].LoginAt) ||
+		logins.policies[1] != tenant.Unlimited {
+		t.Errorf("reported logins %+v with policies %v", logins.signedIn, logins.policies)
+	}
+	logins.mu.Unlock()
+	eventually(t, "the kicked session signed out", func() bool { return slices.Contains(logins.out(), first) })
+	_ = web.Close()
+	eventually(t, "the closed session signed out", func() bool { return len(logins.out()) == 2 })
 }

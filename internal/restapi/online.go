@@ -117,7 +117,7 @@ func (s *Server) queryState(ctx context.Context, call Call, body []byte) (any, e
 }
 
 // presence reads To_Account and asks the account service who is online.
-func (s *Server) presence(ctx context.Context, sdkAppID uint64, raw json.RawMessage) ([]account.Presence, []onlineError, error) {
+func (s *Server) presence(ctx context.Context, sdkAppID uint64, raw json.RawMessage) ([]account.UserPresence, []onlineError, error) {
 	to, err := stringListField(raw, "To_Account", im.CodeInvalidParameter)
 	if err != nil {
 		return nil, nil, err

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,9 +26,23 @@ import (
 	"github.com/parley-im/parley/internal/tenant"
 )
 
-// DefaultMaxBodyBytes caps a request body; the reference's packets are
-// limited to 1 MB.
-const DefaultMaxBodyBytes = 1 << 20
+// Bounds of Config.MaxBodyBytes. DefaultMaxBodyBytes caps a request body;
+// the reference's packets are limited to 1 MB. MinMaxBodyBytes is the
+// smallest cap a server may be configured with: below it ordinary admin
+// calls would not fit.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	MinMaxBodyBytes     = 1 << 10
+)
+
+// CheckMaxBodyBytes reports whether n may be Config.MaxBodyBytes (0 means
+// the default).
+func CheckMaxBodyBytes(n int64) error {
+	if n != 0 && n < MinMaxBodyBytes {
+		return fmt.Errorf("max body bytes %d: want at least %d", n, MinMaxBodyBytes)
+	}
+	return nil
+}
 
 // Config wires a Server.
 type Config struct {

@@ -47,6 +47,9 @@ type App struct {
 	// package; the store keeps it opaque.
 	Config    []byte
 	CreatedAt time.Time
+	// Revision is raised by every SetAppConfig; a new app has revision 0.
+	// CreateApp ignores it.
+	Revision int64
 }
 
 // Apps stores tenants.
@@ -57,8 +60,11 @@ type Apps interface {
 	GetApp(ctx context.Context, sdkAppID uint64) (App, error)
 	// ListApps returns every app ordered by SDKAppID.
 	ListApps(ctx context.Context) ([]App, error)
-	// SetAppConfig replaces the app's settings document; ErrNotFound if missing.
-	SetAppConfig(ctx context.Context, sdkAppID uint64, config []byte) error
+	// SetAppConfig replaces the app's settings document if the app's
+	// revision is still revision (the one the caller read with GetApp) and
+	// returns the new revision; ErrConflict, writing nothing, if another
+	// write came first; ErrNotFound if the app is missing.
+	SetAppConfig(ctx context.Context, sdkAppID uint64, config []byte, revision int64) (int64, error)
 }
 
 // Account is a user of an app.

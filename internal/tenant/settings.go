@@ -51,11 +51,12 @@ type Settings struct {
 	RecallWindowSeconds int `json:"RecallWindowSeconds"`
 }
 
-// Multi-login policies.
+// Multi-login policies, the values of Settings.MultiLoginPolicy; the
+// account package applies them (internal/im spells them for both).
 const (
-	SinglePlatform = "SinglePlatform"
-	OnePerPlatform = "OnePerPlatform"
-	Unlimited      = "Unlimited"
+	SinglePlatform = im.SinglePlatform
+	OnePerPlatform = im.OnePerPlatform
+	Unlimited      = im.Unlimited
 )
 
 // DefaultSettings returns the settings of a new app with the given admins

@@ -113,7 +113,7 @@ func (s *Service) Create(ctx context.Context, sdkAppID uint64, key string, admin
 			return App{}, err
 		}
 	}
-	if err := checkSecretKey(key); err != nil {
+	if err := CheckSecretKey(key); err != nil {
 		return App{}, err
 	}
 	settings := DefaultSettings(admins...)
@@ -150,9 +150,18 @@ func (s *Service) Create(ctx context.Context, sdkAppID uint64, key string, admin
 	}
 }
 
-func checkSecretKey(key string) error {
-	if len(key) < 16 || len(key) > 256 {
-		return fmt.Errorf("secret key: %d characters, want 16..256", len(key))
+// Bounds of an app's secret key, in characters (bytes).
+const (
+	MinSecretKeyLen = 16
+	MaxSecretKeyLen = 256
+)
+
+// CheckSecretKey reports whether key may be an app's secret key; it is the
+// one copy of the rule, which configuration checks ask too. The error
+// never contains the key.
+func CheckSecretKey(key string) error {
+	if len(key) < MinSecretKeyLen || len(key) > MaxSecretKeyLen {
+		return fmt.Errorf("secret key: %d characters, want %d..%d", len(key), MinSecretKeyLen, MaxSecretKeyLen)
 	}
 	return nil
 }
@@ -247,10 +256,37 @@ func (s *Service) Settings(ctx context.Context, sdkAppID uint64) (Settings, erro
 	return app.Settings.clone(), err
 }
 
+// maxSettingsAttempts bounds how often UpdateSettings applies its patch
+// again after losing a race with another settings write; each loss means
+// another write succeeded, so reaching it takes that many writes to the
+// same app within one update.
+const maxSettingsAttempts = 8
+
 // UpdateSettings applies a JSON patch (fields present replace the current
 // values), validates the result and persists it. Invalid patches change
 // nothing and are an *im.Error (70402).
+//
+// The write is conditional on the revision the settings were read at: if
+// another update (on this node or another) wrote in between, the patch is
+// applied again to the new settings, so concurrent updates of different
+// fields all take effect, and concurrent updates of one field end with one
+// of the values, never a mix of stale fields. A patch that the other
+// write made invalid (e.g. more admins than its new MaxAdmins) is refused.
 func (s *Service) UpdateSettings(ctx context.Context, sdkAppID uint64, patch []byte) (Settings, error) {
+	for attempt := 1; ; attempt++ {
+		next, err := s.updateSettingsOnce(ctx, sdkAppID, patch)
+		switch {
+		case !errors.Is(err, store.ErrConflict):
+			return next, err
+		case attempt == maxSettingsAttempts:
+			return Settings{}, fmt.Errorf("app %d: settings changed under %d attempts to update them: %w", sdkAppID, attempt, err)
+		}
+	}
+}
+
+// updateSettingsOnce is one read-patch-write of UpdateSettings; it returns
+// an error wrapping store.ErrConflict when another write came first.
+func (s *Service) updateSettingsOnce(ctx context.Context, sdkAppID uint64, patch []byte) (Settings, error) {
 	rec, err := s.store.GetApp(ctx, sdkAppID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Settings{}, appNotFound(sdkAppID)
@@ -273,7 +309,10 @@ func (s *Service) UpdateSettings(ctx context.Context, sdkAppID uint64, patch []b
 	if err != nil {
 		return Settings{}, fmt.Errorf("encode settings: %w", err)
 	}
-	if err := s.store.SetAppConfig(ctx, sdkAppID, doc); err != nil {
+	if _, err := s.store.SetAppConfig(ctx, sdkAppID, doc, rec.Revision); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Settings{}, appNotFound(sdkAppID)
+		}
 		return Settings{}, fmt.Errorf("app %d: save settings: %w", sdkAppID, err)
 	}
 	app.Settings = next

@@ -42,6 +42,7 @@ func Run(t *testing.T, newBus func(t *testing.T) bus.Bus) {
 	}{
 		{"DeliversToEverySubscription", testEverySubscription},
 		{"FieldsUnchanged", testFieldsUnchanged},
+		{"ControlApartFromEvents", testControl},
 		{"IsolatesAppsAndUsers", testIsolation},
 		{"PublishWithoutSubscribers", testNoSubscribers},
 		{"OrderFromOnePublisher", testOrder},
@@ -196,6 +197,7 @@ func testFieldsUnchanged(t *testing.T, b bus.Bus) {
 		{Name: "message", Data: []byte(`{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"héllo \u2603"}}]}`), ExceptSession: "s-1"},
 		{Name: "kicked", Data: []byte(`{"Reason":"x"}`), OnlySession: "s-2"},
 		{Name: "both", Data: []byte(`[]`), ExceptSession: "s-3", OnlySession: "s-4"},
+		{Control: "kick", Data: []byte(`{"Sessions":["s-5"]}`), ExceptSession: "s-6"},
 		{Name: "empty"},
 	}
 	for _, ev := range want {
@@ -207,10 +209,31 @@ func testFieldsUnchanged(t *testing.T, b bus.Bus) {
 	}
 	for i, d := range got {
 		w := want[i]
-		if d.ev.Name != w.Name || !bytes.Equal(d.ev.Data, w.Data) ||
+		if d.ev.Name != w.Name || d.ev.Control != w.Control || !bytes.Equal(d.ev.Data, w.Data) ||
 			d.ev.ExceptSession != w.ExceptSession || d.ev.OnlySession != w.OnlySession {
 			t.Errorf("event %d: got %+v (Data %q), want %+v (Data %q)", i, d.ev, d.ev.Data, w, w.Data)
 		}
+	}
+}
+
+// testControl: control orders travel in their own field, so a client event
+// whose name looks like an order (the old "_kick" convention) stays a
+// client event, and an order keeps its Control and never gains a Name.
+func testControl(t *testing.T, b bus.Bus) {
+	r := newRecorder()
+	subscribe(t, b, appA, "alice", r.handle)
+	publish(t, b, appA, "alice", bus.Event{Name: "_kick", Data: []byte(`{}`)})
+	publish(t, b, appA, "alice", bus.Event{Control: "kick", Data: []byte(`{"Reason":"x"}`)})
+	publish(t, b, appA, "alice", event("end"))
+	got := r.waitFor(t, "end")
+	if len(got) != 3 {
+		t.Fatalf("received %q, want 3 deliveries", names(got))
+	}
+	if ev := got[0].ev; ev.Name != "_kick" || ev.Control != "" {
+		t.Errorf("client event named _kick arrived as Name %q Control %q, want a client event", ev.Name, ev.Control)
+	}
+	if ev := got[1].ev; ev.Control != "kick" || ev.Name != "" || string(ev.Data) != `{"Reason":"x"}` {
+		t.Errorf("control order arrived as Name %q Control %q Data %s", ev.Name, ev.Control, ev.Data)
 	}
 }
 

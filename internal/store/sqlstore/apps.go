@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 
@@ -28,7 +29,7 @@ func (s *Store) GetApp(ctx context.Context, sdkAppID uint64) (store.App, error) 
 	var app store.App
 	err := s.readQuery(ctx, fmt.Sprintf("get app %d", sdkAppID), func(db queryer) error {
 		row := db.QueryRowContext(ctx,
-			`SELECT sdkappid, secret_key, config, created_at FROM apps WHERE sdkappid = $1`,
+			`SELECT sdkappid, secret_key, config, created_at, revision FROM apps WHERE sdkappid = $1`,
 			appKey(sdkAppID))
 		var err error
 		app, err = scanApp(row)
@@ -42,7 +43,7 @@ func (s *Store) ListApps(ctx context.Context) ([]store.App, error) {
 	apps := []store.App{}
 	err := s.readQuery(ctx, "list apps", func(db queryer) error {
 		rows, err := db.QueryContext(ctx,
-			`SELECT sdkappid, secret_key, config, created_at FROM apps ORDER BY sdkappid`)
+			`SELECT sdkappid, secret_key, config, created_at, revision FROM apps ORDER BY sdkappid`)
 		if err != nil {
 			return err
 		}
@@ -62,17 +63,37 @@ func (s *Store) ListApps(ctx context.Context) ([]store.App, error) {
 	return apps, nil
 }
 
-// SetAppConfig replaces the app's settings document; store.ErrNotFound if
-// the app is missing.
-func (s *Store) SetAppConfig(ctx context.Context, sdkAppID uint64, config []byte) error {
-	return s.writeTx(ctx, fmt.Sprintf("set config of app %d", sdkAppID), func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE apps SET config = $2 WHERE sdkappid = $1`,
-			appKey(sdkAppID), orEmpty(config))
+// SetAppConfig replaces the app's settings document if its revision is
+// still revision and returns the new one; store.ErrConflict if it changed,
+// store.ErrNotFound if the app is missing. Two racing writers at one
+// revision: on SQLite the single writer orders them, on PostgreSQL the
+// second UPDATE waits for the first to commit and then finds the revision
+// changed; either way exactly one succeeds.
+func (s *Store) SetAppConfig(ctx context.Context, sdkAppID uint64, config []byte, revision int64) (int64, error) {
+	next := revision + 1
+	err := s.writeTx(ctx, fmt.Sprintf("set config of app %d at revision %d", sdkAppID, revision), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE apps SET config = $2, revision = $4 WHERE sdkappid = $1 AND revision = $3`,
+			appKey(sdkAppID), orEmpty(config), revision, next)
 		if err != nil {
 			return err
 		}
-		return requireRow(res)
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM apps WHERE sdkappid = $1`, appKey(sdkAppID)).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return store.ErrConflict
 	})
+	if err != nil {
+		return 0, err
+	}
+	return next, nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -83,7 +104,7 @@ func scanApp(row scanner) (store.App, error) {
 		app       store.App
 		id, msecs int64
 	)
-	if err := row.Scan(&id, &app.SecretKey, &app.Config, &msecs); err != nil {
+	if err := row.Scan(&id, &app.SecretKey, &app.Config, &msecs, &app.Revision); err != nil {
 		return store.App{}, err
 	}
 	app.SDKAppID = uint64(id)

@@ -120,8 +120,11 @@ func (d dialect) tuples(first, n int, cols ...string) string {
 	return b.String()
 }
 
-// isPostgresURL reports whether the store URL selects PostgreSQL.
-func isPostgresURL(u string) bool {
+// IsPostgresURL reports whether a store URL selects PostgreSQL
+// ("postgres://..." or "postgresql://..."); any other URL is a SQLite
+// file. It is the one place that rule is written: configuration checks
+// and Open both ask it.
+func IsPostgresURL(u string) bool {
 	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
@@ -298,7 +301,7 @@ func isForeignKeyViolation(err error) bool {
 
 // redactURL drops the password from a PostgreSQL URL for logs and errors.
 func redactURL(u string) string {
-	if !isPostgresURL(u) {
+	if !IsPostgresURL(u) {
 		return u
 	}
 	parsed, err := url.Parse(u)

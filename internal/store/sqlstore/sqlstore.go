@@ -149,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 func (s *Store) connect(ctx context.Context, cfg Config) error {
-	if isPostgresURL(cfg.URL) {
+	if IsPostgresURL(cfg.URL) {
 		s.dialect = postgresDialect
 		db, err := openPostgres(ctx, cfg.URL)
 		if err != nil {

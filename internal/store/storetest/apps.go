@@ -3,8 +3,10 @@ package storetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,10 +78,11 @@ var appCases = []testCase{
 		b := store.App{SDKAppID: app2, SecretKey: "b", Config: []byte(`{"v":1}`), CreatedAt: time.UnixMilli(6000)}
 		mustCreateApp(t, s, a)
 		mustCreateApp(t, s, b)
-		if err := s.SetAppConfig(t.Context(), app1, []byte(`{"v":2}`)); err != nil {
-			t.Fatalf("SetAppConfig: %v", err)
+		if rev, err := s.SetAppConfig(t.Context(), app1, []byte(`{"v":2}`), 0); err != nil || rev != 1 {
+			t.Fatalf("SetAppConfig = %d, %v; want revision 1", rev, err)
 		}
 		a.Config = []byte(`{"v":2}`) // replaced, not merged
+		a.Revision = 1
 		for _, want := range []store.App{a, b} {
 			got, err := s.GetApp(t.Context(), want.SDKAppID)
 			if err != nil {
@@ -89,11 +92,35 @@ var appCases = []testCase{
 		}
 	}},
 	{"SetConfigMissing", func(t *testing.T, s store.Store) {
-		err := s.SetAppConfig(t.Context(), app1, []byte(`{}`))
+		_, err := s.SetAppConfig(t.Context(), app1, []byte(`{}`), 0)
 		checkErrorIs(t, "SetAppConfig of a missing app", err, store.ErrNotFound)
 		if _, err := s.GetApp(t.Context(), app1); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("SetAppConfig of a missing app created it (GetApp error %v)", err)
 		}
+	}},
+	{"SetConfigAtAStaleRevisionConflicts", func(t *testing.T, s store.Store) {
+		mustCreateApp(t, s, store.App{SDKAppID: app1, SecretKey: "k", Config: []byte(`{"v":0}`), Revision: 7})
+		got, err := s.GetApp(t.Context(), app1)
+		if err != nil || got.Revision != 0 {
+			t.Fatalf("new app: revision %d, %v; want 0 (CreateApp ignores Revision)", got.Revision, err)
+		}
+		for rev := range int64(3) {
+			next, err := s.SetAppConfig(t.Context(), app1, fmt.Appendf(nil, `{"v":%d}`, rev+1), rev)
+			if err != nil || next != rev+1 {
+				t.Fatalf("SetAppConfig at revision %d = %d, %v", rev, next, err)
+			}
+		}
+		for _, stale := range []int64{0, 2, 4} {
+			_, err := s.SetAppConfig(t.Context(), app1, []byte(`{"v":"stale"}`), stale)
+			checkErrorIs(t, fmt.Sprintf("SetAppConfig at revision %d of 3", stale), err, store.ErrConflict)
+		}
+		got, err = s.GetApp(t.Context(), app1)
+		if err != nil || got.Revision != 3 || string(got.Config) != `{"v":3}` {
+			t.Errorf("after stale writes: %q at revision %d, %v; want {\"v\":3} at 3", got.Config, got.Revision, err)
+		}
+	}},
+	{"RacingConfigWritersOneWins", func(t *testing.T, s store.Store) {
+		racingConfigWriters(t, []store.Store{s, s})
 	}},
 	{"ConfigBytesExact", func(t *testing.T, s store.Store) {
 		for i, config := range byteExactValues() {
@@ -109,7 +136,7 @@ var appCases = []testCase{
 			// And through SetAppConfig, reversed.
 			reversed := slices.Clone(config.value)
 			slices.Reverse(reversed)
-			if err := s.SetAppConfig(t.Context(), id, reversed); err != nil {
+			if _, err := s.SetAppConfig(t.Context(), id, reversed, 0); err != nil {
 				t.Fatalf("SetAppConfig(%s): %v", config.name, err)
 			}
 			got, err = s.GetApp(t.Context(), id)
@@ -125,7 +152,7 @@ var appCases = []testCase{
 
 func checkApp(t *testing.T, got, want store.App) {
 	t.Helper()
-	if got.SDKAppID != want.SDKAppID || got.SecretKey != want.SecretKey ||
+	if got.SDKAppID != want.SDKAppID || got.SecretKey != want.SecretKey || got.Revision != want.Revision ||
 		!bytes.Equal(got.Config, want.Config) || !got.CreatedAt.Equal(want.CreatedAt) {
 		t.Errorf("app = {%d %q %q %v}, want {%d %q %q %v}",
 			got.SDKAppID, got.SecretKey, got.Config, got.CreatedAt,
@@ -156,5 +183,52 @@ func byteExactValues() []namedValue {
 		{"500 bytes", long},
 		{"every byte", raw},
 		{"trailing spaces", []byte(`"x"  `)},
+	}
+}
+
+// racingConfigWriters races two conditional settings writes at the
+// revision both read, one through each store: exactly one succeeds, the
+// other gets store.ErrConflict, and the stored document is the winner's.
+func racingConfigWriters(t *testing.T, stores []store.Store) {
+	mustCreateApp(t, stores[0], store.App{SDKAppID: app1, SecretKey: "k", Config: []byte(`{}`)})
+	const rounds = 20
+	for round := range int64(rounds) {
+		app, err := stores[0].GetApp(t.Context(), app1)
+		if err != nil || app.Revision != round {
+			t.Fatalf("round %d: revision %d, %v", round, app.Revision, err)
+		}
+		var (
+			wg   sync.WaitGroup
+			errs [2]error
+			revs [2]int64
+		)
+		start := make(chan struct{})
+		for i := range 2 {
+			wg.Go(func() {
+				<-start
+				revs[i], errs[i] = stores[i].SetAppConfig(t.Context(), app1, fmt.Appendf(nil, `{"writer":%d}`, i), app.Revision)
+			})
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if winner >= 0 {
+					t.Fatalf("round %d: both writers at revision %d succeeded", round, app.Revision)
+				}
+				winner = i
+			case !errors.Is(err, store.ErrConflict):
+				t.Fatalf("round %d: writer %d: %v, want nil or store.ErrConflict", round, i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: neither writer succeeded: %v", round, errs)
+		}
+		got, err := stores[1].GetApp(t.Context(), app1)
+		if err != nil || got.Revision != revs[winner] || string(got.Config) != fmt.Sprintf(`{"writer":%d}`, winner) {
+			t.Fatalf("round %d: stored %q at revision %d (%v), want writer %d's at %d", round, got.Config, got.Revision, err, winner, revs[winner])
+		}
 	}
 }

@@ -57,6 +57,7 @@ var sharedCases = []struct {
 	}},
 	{"ConversationUpdatesRacingAppends", conversationUpdatesRacingAppends},
 	{"ConcurrentUpdatesAtOneRevOneWins", racingUpdates},
+	{"RacingConfigWritersOneWins", racingConfigWriters},
 }
 
 var appendConcurrencyCases = []testCase{

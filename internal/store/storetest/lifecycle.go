@@ -219,7 +219,10 @@ func everyMethod(app uint64) map[string]func(context.Context, store.Store) error
 			_, err := s.ListApps(ctx)
 			return err
 		},
-		"SetAppConfig": func(ctx context.Context, s store.Store) error { return s.SetAppConfig(ctx, app, []byte(`{"v":2}`)) },
+		"SetAppConfig": func(ctx context.Context, s store.Store) error {
+			_, err := s.SetAppConfig(ctx, app, []byte(`{"v":2}`), 0)
+			return err
+		},
 		"ImportAccounts": func(ctx context.Context, s store.Store) error {
 			_, err := s.ImportAccounts(ctx, app, []store.NewAccount{account("new")})
 			return err
