@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -147,7 +148,8 @@ func TestConnect(t *testing.T) {
 
 func TestC2CClosedLoop(t *testing.T) {
 	t.Parallel()
-	env := startServer(t)
+	// The server runs in this process: its pid is ours.
+	env := startServerWith(t, bench.Config{ServerPID: os.Getpid()})
 	rep := runScenario(t, env, "c2c", "--pairs", "5", "--count", "1000", "--inflight", "4", "--duration", "40s")
 	for _, k := range []string{"sent", "acknowledged", "delivered"} {
 		if got := rep.Counts[k]; got != 1000 {
@@ -174,9 +176,70 @@ func TestC2CClosedLoop(t *testing.T) {
 	if n := rep.Server["commit_messages"]; n < 1 {
 		t.Errorf("commit_messages %v, want >= 1", n)
 	}
+	checkWrites(t, rep)
 	if _, ok := rep.Server["stage_push_ms"]; ok {
 		t.Errorf("report has stage_push_ms, but the test server pushes nothing: %v", rep.Server)
 	}
+}
+
+// checkWrites checks the report's figures of what the server wrote per
+// message: bytes from /proc (the pid is known), and rows from the
+// store's counter or, when the server does not export it, n/a.
+func checkWrites(t *testing.T, rep bench.Report) {
+	t.Helper()
+	if b, ok := rep.Server["write_bytes_per_msg"]; !ok || b < 0 {
+		t.Errorf("write_bytes_per_msg %v (present %v), unavailable %v", b, ok, rep.Unavailable)
+	}
+	_, rows := rep.Server["rows_written_per_msg"]
+	_, na := rep.Unavailable["rows_written_per_msg"]
+	if rows == na {
+		t.Errorf("rows_written_per_msg: in server %v, unavailable %v; want exactly one", rows, na)
+	}
+	var buf bytes.Buffer
+	_ = rep.WriteText(&buf)
+	for _, k := range []string{"write_bytes_per_msg", "rows_written_per_msg"} {
+		if !strings.Contains(buf.String(), k) {
+			t.Errorf("table lacks %s:\n%s", k, buf.String())
+		}
+	}
+}
+
+// TestMixed: sends with mark-reads and history reads beside them; every
+// message arrives once, gapless, and every side request is answered and
+// passes its checks (runScenario fails on any failed check).
+func TestMixed(t *testing.T) {
+	t.Parallel()
+	env := startServerWith(t, bench.Config{ServerPID: os.Getpid()})
+	rep := runScenario(t, env, "mixed", "--pairs", "3", "--count", "600", "--inflight", "4", "--duration", "40s",
+		"--mark-read", "0.5", "--history", "0.2")
+	for _, k := range []string{"sent", "acknowledged", "delivered"} {
+		if got := rep.Counts[k]; got != 600 {
+			t.Errorf("%s %d, want 600", k, got)
+		}
+	}
+	for _, k := range []string{"losses", "duplicates", "seq_gaps", "seq_reused", "mark_read_failed", "mark_read_short",
+		"history_failed", "history_stale", "history_malformed"} {
+		if got, ok := rep.Counts[k]; !ok || got != 0 {
+			t.Errorf("%s %d (present %v), want 0", k, got, ok)
+		}
+	}
+	for _, k := range []string{"mark_read", "history_pages"} {
+		if rep.Counts[k] == 0 || rep.Rates[k] <= 0 || rep.Latency[strings.TrimSuffix(k, "s")].Count == 0 {
+			t.Errorf("%s: count %d, rate %v, latency %+v", k, rep.Counts[k], rep.Rates[k], rep.Latency)
+		}
+	}
+	// Earned by deliveries: at most one mark_read per two messages and one
+	// page per five.
+	if n := rep.Counts["mark_read"]; n > 300 {
+		t.Errorf("%d mark_reads for 600 messages at 0.5", n)
+	}
+	if n := rep.Counts["history_pages"]; n > 120 {
+		t.Errorf("%d history pages for 600 messages at 0.2", n)
+	}
+	if rep.Counts["event read_receipt"] == 0 {
+		t.Errorf("no read_receipt reached the senders: %v", rep.Counts)
+	}
+	checkWrites(t, rep)
 }
 
 func TestC2COpenLoop(t *testing.T) {
@@ -288,6 +351,7 @@ func TestLookupAndFlags(t *testing.T) {
 	invalid := map[string][]string{
 		"connect": {"--conns", "0"},
 		"c2c":     {"--duration", "0s"},
+		"mixed":   {"--mark-read", "-1"},
 		"rest":    {"--cmd", "account_delete"},
 	}
 	for _, sc := range bench.Scenarios() {

@@ -81,6 +81,8 @@ type c2cUser struct {
 	undecoded int64
 
 	sent, nAcked, delivered atomic.Int64
+
+	side *sideUser // the mixed scenario's reads and mark-reads; nil in c2c
 }
 
 // c2cRun is the state of one run.
@@ -97,6 +99,9 @@ type c2cRun struct {
 	// the connections close) is counted in late, not checked.
 	frozen atomic.Bool
 	late   atomic.Int64
+	// side, when set, runs mark-reads and history reads beside the sends
+	// (the mixed scenario).
+	side *sideLoad
 }
 
 // sendData is send_c2c's data.
@@ -120,15 +125,27 @@ func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
 	if err := s.check(); err != nil {
 		return r, err
 	}
+	r.Params = s.params()
+	return r, s.newRun(env).measure(ctx, env, &r)
+}
+
+// params returns the run's parameters for the report.
+func (s *c2cScenario) params() map[string]any {
 	mode := "closed"
 	if s.rate > 0 {
 		mode = "open"
 	}
-	r.Params = map[string]any{"pairs": s.pairs, "mode": mode, "rate": s.rate, "inflight": s.inflight,
+	return map[string]any{"pairs": s.pairs, "mode": mode, "rate": s.rate, "inflight": s.inflight,
 		"duration": s.duration.String(), "count": s.count, "drain": s.drain.String(), "size": s.size}
-	run := s.newRun(env)
+}
+
+// measure connects the users, runs the sending phase and the drain, and
+// fills r: the checks, and the server's CPU and pipeline over the sending
+// phase and its writes up to the end of the drain (when every
+// acknowledged message has been written).
+func (run *c2cRun) measure(ctx context.Context, env *Env, r *Report) error {
 	if err := run.connect(ctx, env); err != nil {
-		return r, err
+		return err
 	}
 	before, _ := env.sampleServer(ctx)
 	selfBefore := selfCPU()
@@ -137,19 +154,21 @@ func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
 	selfAfter := selfCPU()
 	settled := run.wait(ctx)
 	run.frozen.Store(true)
+	drained, _ := env.sampleServer(ctx)
 	conns := make([]*Conn, len(run.users))
 	for i, u := range run.users {
 		conns[i] = u.conn
 	}
 	dropped := closeAll(conns, 64)
 	r.addErrors(dropped)
-	run.report(&r, elapsed, settled)
+	run.report(r, elapsed, settled)
 	if n := dropped.total(); n > 0 {
 		r.fail("%d connections ended by the server during the run (see errors)", n)
 	}
 	r.addServerCPU(before, after, selfBefore, selfAfter, r.Elapsed, r.Counts["delivered"], "msgs")
 	r.addPipeline(before, after, r.Elapsed)
-	return r, nil
+	r.addWrites(before, drained, r.Counts["acknowledged"])
+	return nil
 }
 
 func (s *c2cScenario) newRun(env *Env) *c2cRun {
@@ -203,6 +222,10 @@ func (run *c2cRun) send(ctx context.Context) time.Duration {
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(s.duration))
 	defer cancel()
+	stopSide := func() {}
+	if run.side != nil {
+		stopSide = run.side.start(ctx, run)
+	}
 	var wg sync.WaitGroup
 	for i, u := range run.users {
 		wg.Add(1)
@@ -216,6 +239,7 @@ func (run *c2cRun) send(ctx context.Context) time.Duration {
 		}()
 	}
 	wg.Wait()
+	stopSide()
 	return time.Since(start)
 }
 
@@ -303,6 +327,9 @@ func (run *c2cRun) onAck(u *c2cUser, at time.Time, a Answer, err error) {
 	}
 	u.acked.add(ack.MsgSeq)
 	u.nAcked.Add(1)
+	if u.side != nil {
+		u.side.saw(ack.MsgSeq, false)
+	}
 }
 
 // onEvent handles an event of u's connection (on its read goroutine).
@@ -329,7 +356,13 @@ func (run *c2cRun) onEvent(u *c2cUser, name string, data []byte) {
 		u.dups++
 		return
 	}
+	if u.side != nil { // before the count that earns a mark_read, so it knows this message
+		u.side.saw(m.MsgSeq, true)
+	}
 	u.delivered.Add(1)
+	if u.side != nil {
+		u.side.wake()
+	}
 	if ns, err := strconv.ParseInt(m.CloudCustomData, 10, 64); err == nil {
 		run.delLat.Record(now.Sub(time.Unix(0, ns)))
 	}
@@ -348,6 +381,9 @@ func (run *c2cRun) wait(ctx context.Context) (settled bool) {
 		inflight, missing := 0, int64(0)
 		for i, u := range run.users {
 			inflight += len(u.slots)
+			if u.side != nil {
+				inflight += len(u.side.slots)
+			}
 			if peer := run.users[i^1]; peer.conn.Err() == nil {
 				missing += u.nAcked.Load() - peer.delivered.Load()
 			}
