@@ -242,6 +242,25 @@ func TestMixed(t *testing.T) {
 	checkWrites(t, rep)
 }
 
+// TestMixedOpenLoop: side requests follow the deliveries in an open loop
+// too, and a kind turned off is neither sent nor missed by the checks.
+func TestMixedOpenLoop(t *testing.T) {
+	t.Parallel()
+	env := startServer(t)
+	rep := runScenario(t, env, "mixed", "--pairs", "2", "--rate", "200", "--duration", "1s", "--count", "10000",
+		"--mark-read", "1", "--history", "0")
+	if rep.Counts["mark_read"] == 0 || rep.Counts["history_pages"] != 0 {
+		t.Errorf("mark_read %d, history_pages %d; want some and none", rep.Counts["mark_read"], rep.Counts["history_pages"])
+	}
+	if rep.Counts["delivered"] != rep.Counts["sent"] || rep.Counts["losses"] != 0 {
+		t.Errorf("sent %d, delivered %d, losses %d", rep.Counts["sent"], rep.Counts["delivered"], rep.Counts["losses"])
+	}
+	// Without --server-pid the bytes written cannot be read.
+	if _, ok := rep.Unavailable["write_bytes_per_msg"]; !ok {
+		t.Errorf("write_bytes_per_msg not reported unavailable without a pid: %v", rep.Unavailable)
+	}
+}
+
 func TestC2COpenLoop(t *testing.T) {
 	t.Parallel()
 	env := startServer(t)
