@@ -218,7 +218,7 @@ func TestMixed(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"losses", "duplicates", "seq_gaps", "seq_reused", "mark_read_failed", "mark_read_short",
-		"history_failed", "history_stale", "history_malformed"} {
+		"history_failed", "history_stale", "history_malformed", "side_unanswered"} {
 		if got, ok := rep.Counts[k]; !ok || got != 0 {
 			t.Errorf("%s %d (present %v), want 0", k, got, ok)
 		}

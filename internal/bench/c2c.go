@@ -36,7 +36,7 @@ const openLoopInflight = 1024
 func (s *c2cScenario) Name() string { return "c2c" }
 
 func (s *c2cScenario) Summary() string {
-	return "P pairs exchanging messages over WebSocket; msgs/s, send->ack and send->deliver latency, loss, duplicates, gaps"
+	return "P pairs exchanging messages over WebSocket; msgs/s, send->ack and send->deliver latency, bytes and rows written per message, loss, duplicates, gaps"
 }
 
 func (s *c2cScenario) Flags(fs *flag.FlagSet) {
@@ -368,27 +368,28 @@ func (run *c2cRun) onEvent(u *c2cUser, name string, data []byte) {
 	}
 }
 
-// wait gives the server up to the drain time to answer every send and
-// deliver every acknowledged message. It reports whether every send was
-// answered: only then are all sequence numbers the server assigned known,
-// so that gaps and deliveries of unacknowledged sends can be judged.
+// wait gives the server up to the drain time to answer every send (and
+// side request) and deliver every acknowledged message. It reports
+// whether every send was answered: only then are all sequence numbers the
+// server assigned known, so that gaps and deliveries of unacknowledged
+// sends can be judged.
 func (run *c2cRun) wait(ctx context.Context) (settled bool) {
 	ctx, cancel := context.WithTimeout(ctx, run.s.drain)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		inflight, missing := 0, int64(0)
+		inflight, side, missing := 0, 0, int64(0)
 		for i, u := range run.users {
 			inflight += len(u.slots)
 			if u.side != nil {
-				inflight += len(u.side.slots)
+				side += len(u.side.slots)
 			}
 			if peer := run.users[i^1]; peer.conn.Err() == nil {
 				missing += u.nAcked.Load() - peer.delivered.Load()
 			}
 		}
-		if inflight == 0 && missing <= 0 {
+		if inflight == 0 && side == 0 && missing <= 0 {
 			return true
 		}
 		select {

@@ -129,7 +129,7 @@ func (run *c2cRun) report(r *Report, elapsed time.Duration, settled bool) {
 	}
 	run.fails(r)
 	if run.side != nil {
-		run.side.report(r)
+		run.side.report(r, run.users)
 	}
 }
 

@@ -267,8 +267,12 @@ func checkPage(msgs []deliveredMessage, user, peer string, seen uint64, count in
 }
 
 // report adds the side traffic's counts, rates, latencies and checks.
-func (sl *sideLoad) report(r *Report) {
+func (sl *sideLoad) report(r *Report, users []*c2cUser) {
 	c := r.Counts
+	var issued int64
+	for _, u := range users { // their side goroutines have ended
+		issued += u.side.marks + u.side.pages
+	}
 	c["mark_read"] = sl.marks.answered.Load()
 	c["mark_read_failed"] = sl.marks.failed.Load()
 	c["mark_read_short"] = sl.markShort.Load()
@@ -277,11 +281,13 @@ func (sl *sideLoad) report(r *Report) {
 	c["history_stale"] = sl.pageStale.Load()
 	c["history_malformed"] = sl.pageBad.Load()
 	c["after_drain"] += sl.late.Load()
+	c["side_unanswered"] = issued - c["mark_read"] - c["mark_read_failed"] - c["history_pages"] - c["history_failed"]
 	r.Rates["mark_read"] = float64(c["mark_read"]) / r.Elapsed
 	r.Rates["history_pages"] = float64(c["history_pages"]) / r.Elapsed
 	r.Latency["mark_read"] = sl.marks.latency.Summary()
 	r.Latency["history_page"] = sl.pages.latency.Summary()
 	r.failIf(c["mark_read_failed"]+c["history_failed"], "mark_read or c2c_history requests failed (see errors)")
+	r.failIf(c["side_unanswered"], "mark_read or c2c_history requests not answered by the end of the drain")
 	r.failIf(c["mark_read_short"], "mark_reads left the read position below the message asked for")
 	r.failIf(c["history_stale"], "history pages lacked a message their reader had already been acknowledged or delivered")
 	r.failIf(c["history_malformed"], "history pages were not newest first, held another conversation's message or too many")
