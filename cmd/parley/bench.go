@@ -95,7 +95,7 @@ func addBenchFlags(fs *flag.FlagSet) benchFlags {
 		admin:   fs.String("admin", "administrator", "app admin the REST calls are made as"),
 		json:    fs.Bool("json", false, "print one JSON object instead of the table"),
 		sources: fs.Int("source-addrs", 4, "spread connections over source addresses 127.0.0.1..127.0.0.<n>"),
-		pid:     fs.Int("server-pid", 0, "the server's process id, to read its RSS and CPU from /proc"),
+		pid:     fs.Int("server-pid", 0, "the server's process id, to read its RSS, CPU and bytes written from /proc"),
 		timeout: fs.Duration("timeout", 30*time.Minute, "stop the whole run after this long, whatever the scenario's flags"),
 		verbose: fs.Bool("v", false, "log progress to stderr"),
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -147,7 +148,8 @@ func TestConnect(t *testing.T) {
 
 func TestC2CClosedLoop(t *testing.T) {
 	t.Parallel()
-	env := startServer(t)
+	// The server runs in this process: its pid is ours.
+	env := startServerWith(t, bench.Config{ServerPID: os.Getpid()})
 	rep := runScenario(t, env, "c2c", "--pairs", "5", "--count", "1000", "--inflight", "4", "--duration", "40s")
 	for _, k := range []string{"sent", "acknowledged", "delivered"} {
 		if got := rep.Counts[k]; got != 1000 {
@@ -174,8 +176,89 @@ func TestC2CClosedLoop(t *testing.T) {
 	if n := rep.Server["commit_messages"]; n < 1 {
 		t.Errorf("commit_messages %v, want >= 1", n)
 	}
+	checkWrites(t, rep)
 	if _, ok := rep.Server["stage_push_ms"]; ok {
 		t.Errorf("report has stage_push_ms, but the test server pushes nothing: %v", rep.Server)
+	}
+}
+
+// checkWrites checks the report's figures of what the server wrote per
+// message: bytes from /proc (the pid is known), and rows from the
+// store's counter or, when the server does not export it, n/a.
+func checkWrites(t *testing.T, rep bench.Report) {
+	t.Helper()
+	if b, ok := rep.Server["write_bytes_per_msg"]; !ok || b < 0 {
+		t.Errorf("write_bytes_per_msg %v (present %v), unavailable %v", b, ok, rep.Unavailable)
+	}
+	_, rows := rep.Server["rows_written_per_msg"]
+	_, na := rep.Unavailable["rows_written_per_msg"]
+	if rows == na {
+		t.Errorf("rows_written_per_msg: in server %v, unavailable %v; want exactly one", rows, na)
+	}
+	var buf bytes.Buffer
+	_ = rep.WriteText(&buf)
+	for _, k := range []string{"write_bytes_per_msg", "rows_written_per_msg"} {
+		if !strings.Contains(buf.String(), k) {
+			t.Errorf("table lacks %s:\n%s", k, buf.String())
+		}
+	}
+}
+
+// TestMixed: sends with mark-reads and history reads beside them; every
+// message arrives once, gapless, and every side request is answered and
+// passes its checks (runScenario fails on any failed check).
+func TestMixed(t *testing.T) {
+	t.Parallel()
+	env := startServerWith(t, bench.Config{ServerPID: os.Getpid()})
+	// --count bounds the run; on a loaded machine --duration may end it
+	// first, so only the counts' agreement is asserted, not their total.
+	rep := runScenario(t, env, "mixed", "--pairs", "3", "--count", "600", "--inflight", "4", "--duration", "30s",
+		"--drain", "20s", "--mark-read", "0.5", "--history", "0.2")
+	sent := rep.Counts["sent"]
+	if sent == 0 || sent > 600 || rep.Counts["acknowledged"] != sent || rep.Counts["delivered"] != sent {
+		t.Errorf("sent %d (at most 600), acknowledged %d, delivered %d", sent, rep.Counts["acknowledged"], rep.Counts["delivered"])
+	}
+	for _, k := range []string{"losses", "duplicates", "seq_gaps", "seq_reused", "mark_read_failed", "mark_read_short",
+		"history_failed", "history_stale", "history_malformed", "side_unanswered"} {
+		if got, ok := rep.Counts[k]; !ok || got != 0 {
+			t.Errorf("%s %d (present %v), want 0", k, got, ok)
+		}
+	}
+	for _, k := range []string{"mark_read", "history_pages"} {
+		if rep.Counts[k] == 0 || rep.Rates[k] <= 0 || rep.Latency[strings.TrimSuffix(k, "s")].Count == 0 {
+			t.Errorf("%s: count %d, rate %v, latency %+v", k, rep.Counts[k], rep.Rates[k], rep.Latency)
+		}
+	}
+	// Earned by deliveries: at most one mark_read per two messages and one
+	// page per five.
+	if n := rep.Counts["mark_read"]; n > sent/2 {
+		t.Errorf("%d mark_reads for %d messages at 0.5", n, sent)
+	}
+	if n := rep.Counts["history_pages"]; n > sent/5 {
+		t.Errorf("%d history pages for %d messages at 0.2", n, sent)
+	}
+	if rep.Counts["event read_receipt"] == 0 {
+		t.Errorf("no read_receipt reached the senders: %v", rep.Counts)
+	}
+	checkWrites(t, rep)
+}
+
+// TestMixedOpenLoop: side requests follow the deliveries in an open loop
+// too, and a kind turned off is neither sent nor missed by the checks.
+func TestMixedOpenLoop(t *testing.T) {
+	t.Parallel()
+	env := startServer(t)
+	rep := runScenario(t, env, "mixed", "--pairs", "2", "--rate", "200", "--duration", "1s", "--count", "10000",
+		"--drain", "20s", "--mark-read", "0.5", "--history", "0")
+	if rep.Counts["mark_read"] == 0 || rep.Counts["history_pages"] != 0 {
+		t.Errorf("mark_read %d, history_pages %d; want some and none", rep.Counts["mark_read"], rep.Counts["history_pages"])
+	}
+	if rep.Counts["delivered"] != rep.Counts["sent"] || rep.Counts["losses"] != 0 {
+		t.Errorf("sent %d, delivered %d, losses %d", rep.Counts["sent"], rep.Counts["delivered"], rep.Counts["losses"])
+	}
+	// Without --server-pid the bytes written cannot be read.
+	if _, ok := rep.Unavailable["write_bytes_per_msg"]; !ok {
+		t.Errorf("write_bytes_per_msg not reported unavailable without a pid: %v", rep.Unavailable)
 	}
 }
 
@@ -288,6 +371,7 @@ func TestLookupAndFlags(t *testing.T) {
 	invalid := map[string][]string{
 		"connect": {"--conns", "0"},
 		"c2c":     {"--duration", "0s"},
+		"mixed":   {"--mark-read", "-1"},
 		"rest":    {"--cmd", "account_delete"},
 	}
 	for _, sc := range bench.Scenarios() {

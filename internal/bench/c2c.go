@@ -38,7 +38,7 @@ const openLoopInflight = 1024
 func (s *c2cScenario) Name() string { return "c2c" }
 
 func (s *c2cScenario) Summary() string {
-	return "P pairs exchanging messages over WebSocket; msgs/s, send->ack and send->deliver latency, loss, duplicates, gaps"
+	return "P pairs exchanging messages over WebSocket; msgs/s, send->ack and send->deliver latency, bytes and rows written per message, loss, duplicates, gaps"
 }
 
 func (s *c2cScenario) Flags(fs *flag.FlagSet) {
@@ -83,6 +83,8 @@ type c2cUser struct {
 	undecoded int64
 
 	sent, nAcked, delivered atomic.Int64
+
+	side *sideUser // the mixed scenario's reads and mark-reads; nil in c2c
 }
 
 // c2cRun is the state of one run.
@@ -99,6 +101,9 @@ type c2cRun struct {
 	// the connections close) is counted in late, not checked.
 	frozen atomic.Bool
 	late   atomic.Int64
+	// side, when set, runs mark-reads and history reads beside the sends
+	// (the mixed scenario).
+	side *sideLoad
 }
 
 func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
@@ -106,15 +111,27 @@ func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
 	if err := s.check(); err != nil {
 		return r, err
 	}
+	r.Params = s.params()
+	return r, s.newRun(env).measure(ctx, env, &r)
+}
+
+// params returns the run's parameters for the report.
+func (s *c2cScenario) params() map[string]any {
 	mode := "closed"
 	if s.rate > 0 {
 		mode = "open"
 	}
-	r.Params = map[string]any{"pairs": s.pairs, "mode": mode, "rate": s.rate, "inflight": s.inflight,
+	return map[string]any{"pairs": s.pairs, "mode": mode, "rate": s.rate, "inflight": s.inflight,
 		"duration": s.duration.String(), "count": s.count, "drain": s.drain.String(), "size": s.size}
-	run := s.newRun(env)
+}
+
+// measure connects the users, runs the sending phase and the drain, and
+// fills r: the checks, and the server's CPU and pipeline over the sending
+// phase and its writes up to the end of the drain (when every
+// acknowledged message has been written).
+func (run *c2cRun) measure(ctx context.Context, env *Env, r *Report) error {
 	if err := run.connect(ctx, env); err != nil {
-		return r, err
+		return err
 	}
 	before, _ := env.sampleServer(ctx)
 	selfBefore := selfCPU()
@@ -123,19 +140,21 @@ func (s *c2cScenario) Run(ctx context.Context, env *Env) (Report, error) {
 	selfAfter := selfCPU()
 	settled := run.wait(ctx)
 	run.frozen.Store(true)
+	drained, _ := env.sampleServer(ctx)
 	conns := make([]*Conn, len(run.users))
 	for i, u := range run.users {
 		conns[i] = u.conn
 	}
 	dropped := closeAll(conns, 64)
 	r.addErrors(dropped)
-	run.report(&r, elapsed, settled)
+	run.report(r, elapsed, settled)
 	if n := dropped.total(); n > 0 {
 		r.fail("%d connections ended by the server during the run (see errors)", n)
 	}
 	r.addServerCPU(before, after, selfBefore, selfAfter, r.Elapsed, r.Counts["delivered"], "msgs")
 	r.addPipeline(before, after, r.Elapsed)
-	return r, nil
+	r.addWrites(before, drained, r.Counts["acknowledged"])
+	return nil
 }
 
 func (s *c2cScenario) newRun(env *Env) *c2cRun {
@@ -190,6 +209,10 @@ func (run *c2cRun) send(ctx context.Context) time.Duration {
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(s.duration))
 	defer cancel()
+	stopSide := func() {}
+	if run.side != nil {
+		stopSide = run.side.start(ctx, run)
+	}
 	var wg sync.WaitGroup
 	for i, u := range run.users {
 		wg.Add(1)
@@ -203,6 +226,7 @@ func (run *c2cRun) send(ctx context.Context) time.Duration {
 		}()
 	}
 	wg.Wait()
+	stopSide()
 	return time.Since(start)
 }
 
@@ -288,6 +312,9 @@ func (run *c2cRun) onAck(u *c2cUser, at time.Time, a Answer, err error) {
 	}
 	u.acked.add(ack.MsgSeq)
 	u.nAcked.Add(1)
+	if u.side != nil {
+		u.side.saw(ack.MsgSeq, false)
+	}
 }
 
 // onEvent handles an event of u's connection (on its read goroutine).
@@ -314,30 +341,40 @@ func (run *c2cRun) onEvent(u *c2cUser, name string, data []byte) {
 		u.dups++
 		return
 	}
+	if u.side != nil { // before the count that earns a mark_read, so it knows this message
+		u.side.saw(m.MsgSeq, true)
+	}
 	u.delivered.Add(1)
+	if u.side != nil {
+		u.side.wake()
+	}
 	if ns, err := strconv.ParseInt(m.CloudCustomData, 10, 64); err == nil {
 		run.delLat.Record(now.Sub(time.Unix(0, ns)))
 	}
 }
 
-// wait gives the server up to the drain time to answer every send and
-// deliver every acknowledged message. It reports whether every send was
-// answered: only then are all sequence numbers the server assigned known,
-// so that gaps and deliveries of unacknowledged sends can be judged.
+// wait gives the server up to the drain time to answer every send (and
+// side request) and deliver every acknowledged message. It reports
+// whether every send was answered: only then are all sequence numbers the
+// server assigned known, so that gaps and deliveries of unacknowledged
+// sends can be judged.
 func (run *c2cRun) wait(ctx context.Context) (settled bool) {
 	ctx, cancel := context.WithTimeout(ctx, run.s.drain)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		inflight, missing := 0, int64(0)
+		inflight, side, missing := 0, 0, int64(0)
 		for i, u := range run.users {
 			inflight += len(u.slots)
+			if u.side != nil {
+				side += len(u.side.slots)
+			}
 			if peer := run.users[i^1]; peer.conn.Err() == nil {
 				missing += u.nAcked.Load() - peer.delivered.Load()
 			}
 		}
-		if inflight == 0 && missing <= 0 {
+		if inflight == 0 && side == 0 && missing <= 0 {
 			return true
 		}
 		select {

@@ -1,6 +1,9 @@
 package bench
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // seqSet counts how often each sequence number was seen. The
 // zero value is empty and accepts sequence numbers up to maxMessages.
@@ -125,6 +128,9 @@ func (run *c2cRun) report(r *Report, elapsed time.Duration, settled bool) {
 		r.Counts["event "+k] = v
 	}
 	run.fails(r)
+	if run.side != nil {
+		run.side.report(r, run.users)
+	}
 }
 
 // fails records the failed checks.
@@ -133,21 +139,12 @@ func (run *c2cRun) fails(r *Report) {
 	if n := c["sent"] - c["acknowledged"]; n > 0 {
 		r.fail("%d of %d sends not acknowledged", n, c["sent"])
 	}
-	if n := c["losses"]; n > 0 {
-		r.fail("%d acknowledged messages not delivered by the end of the drain (%s)", n, run.s.drain)
-	}
-	if n := c["duplicates"]; n > 0 {
-		r.fail("%d messages delivered twice to one device", n)
-	}
-	if n := c["seq_gaps"]; n > 0 {
-		r.fail("%d sequence numbers missing inside conversations", n)
-	}
-	if n := c["seq_reused"]; n > 0 {
-		r.fail("%d sequence numbers acknowledged for two messages", n)
-	}
-	if n := c["misaddressed"] + c["undecodable"] + c["delivered_unacknowledged"]; n > 0 {
-		r.fail("%d messages delivered that were not expected (misaddressed, undecodable or unacknowledged)", n)
-	}
+	r.failIf(c["losses"], fmt.Sprintf("acknowledged messages not delivered by the end of the drain (%s)", run.s.drain))
+	r.failIf(c["duplicates"], "messages delivered twice to one device")
+	r.failIf(c["seq_gaps"], "sequence numbers missing inside conversations")
+	r.failIf(c["seq_reused"], "sequence numbers acknowledged for two messages")
+	r.failIf(c["misaddressed"]+c["undecodable"]+c["delivered_unacknowledged"],
+		"messages delivered that were not expected (misaddressed, undecodable or unacknowledged)")
 	if c["sent"] == 0 {
 		r.fail("nothing was sent")
 	}

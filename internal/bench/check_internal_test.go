@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"errors"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +187,95 @@ func TestReasons(t *testing.T) {
 		if got := reason(c.err); got != c.want {
 			t.Errorf("reason(%v) = %q, want %q", c.err, got, c.want)
 		}
+	}
+}
+
+// TestCheckPage: a history page must hold what its reader had seen, newest
+// first, of its own conversation only, and no more than asked for.
+func TestCheckPage(t *testing.T) {
+	t.Parallel()
+	msg := func(from, to string, seq uint64) deliveredMessage {
+		return deliveredMessage{From: from, To: to, MsgSeq: seq}
+	}
+	ab, ba := func(seq uint64) deliveredMessage { return msg("a", "b", seq) }, func(seq uint64) deliveredMessage { return msg("b", "a", seq) }
+	cases := []struct {
+		name       string
+		msgs       []deliveredMessage
+		seen       uint64
+		stale, bad bool
+	}{
+		{"clean", []deliveredMessage{ab(5), ba(4), ab(3)}, 5, false, false},
+		{"newer than seen", []deliveredMessage{ba(7), ab(5)}, 5, false, false},
+		{"nothing seen, nothing stored", nil, 0, false, false},
+		{"lacks the newest seen", []deliveredMessage{ba(4), ab(3)}, 5, true, false},
+		{"empty after a delivery", nil, 1, true, false},
+		{"oldest first", []deliveredMessage{ab(3), ba(4), ab(5)}, 3, false, true},
+		{"repeated seq", []deliveredMessage{ab(5), ab(5)}, 5, false, true},
+		{"another conversation", []deliveredMessage{msg("a", "c", 5)}, 5, false, true},
+		{"more than asked", []deliveredMessage{ab(5), ba(4), ab(3), ba(2)}, 5, false, true},
+	}
+	for _, c := range cases {
+		stale, bad := checkPage(c.msgs, "a", "b", c.seen, 3)
+		if stale != c.stale || bad != c.bad {
+			t.Errorf("%s: stale %v bad %v, want %v %v", c.name, stale, bad, c.stale, c.bad)
+		}
+	}
+}
+
+// TestAddWrites: bytes and rows per message come from the two samples'
+// differences; a reading the server does not offer is reported as n/a with
+// its reason, never as a number.
+func TestAddWrites(t *testing.T) {
+	t.Parallel()
+	m, err := parseMetrics(strings.NewReader(rowsWrittenMetric + `{table="messages"} 100` + "\n" +
+		rowsWrittenMetric + `{table="sync"} 50` + "\n" + rowsWrittenMetric + "_created 7\nother_total 9\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sumSeries(m, rowsWrittenMetric); got != 150 {
+		t.Errorf("rows written summed over labels: %v, want 150", got)
+	}
+	if got := sumSeries(m, "absent_total"); got != -1 {
+		t.Errorf("absent metric: %v, want -1", got)
+	}
+	before := serverSample{WriteBytes: 1000, RowsWritten: 150}
+	after := serverSample{WriteBytes: 1000 + 40*1500, RowsWritten: 150 + 40*3}
+	r := newReport("t")
+	r.addWrites(before, after, 40)
+	if r.Server["write_bytes_per_msg"] != 1500 || r.Server["rows_written_per_msg"] != 3 || len(r.Unavailable) != 0 {
+		t.Errorf("server %v, unavailable %v", r.Server, r.Unavailable)
+	}
+
+	r = newReport("t")
+	r.addWrites(serverSample{WriteBytes: -1, RowsWritten: -1}, serverSample{WriteBytes: -1, RowsWritten: -1}, 40)
+	_, bytesOK := r.Server["write_bytes_per_msg"]
+	_, rowsOK := r.Server["rows_written_per_msg"]
+	if bytesOK || rowsOK || len(r.Unavailable) != 2 {
+		t.Errorf("without readings: server %v, unavailable %v", r.Server, r.Unavailable)
+	}
+	var buf strings.Builder
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"write_bytes_per_msg", "rows_written_per_msg"} {
+		if !regexp.MustCompile(k + `\s+n/a \(`).MatchString(buf.String()) {
+			t.Errorf("table does not show %s as n/a:\n%s", k, buf.String())
+		}
+	}
+}
+
+// TestProcReadings: this process's own /proc entries read as the server's
+// would.
+func TestProcReadings(t *testing.T) {
+	t.Parallel()
+	pid := os.Getpid()
+	if rss, err := procRSS(pid); err != nil || rss <= 0 {
+		t.Errorf("procRSS: %v, %v", rss, err)
+	}
+	if wb, err := procWriteBytes(pid); err != nil || wb < 0 {
+		t.Errorf("procWriteBytes: %v, %v", wb, err)
+	}
+	if _, err := procField(pid, "io", "no_such_key:"); err == nil {
+		t.Error("procField found a key /proc/<pid>/io does not have")
 	}
 }

@@ -34,6 +34,11 @@ type Report struct {
 	// Server holds readings of the server process: RSS, CPU, per
 	// connection figures. Absent when the server was not observable.
 	Server map[string]float64 `json:"server,omitempty"`
+	// Unavailable names server readings the scenario reports but could
+	// not have in this run (e.g. rows written when the server exports no
+	// counter of them), each with the reason; the table shows them as
+	// "n/a".
+	Unavailable map[string]string `json:"unavailable,omitempty"`
 	// Failed lists the checks the run failed (loss, duplicates, gaps, ...);
 	// empty for a clean run.
 	Failed []string `json:"failed"`
@@ -42,21 +47,35 @@ type Report struct {
 // newReport returns an empty report of scenario.
 func newReport(scenario string) Report {
 	return Report{
-		Scenario: scenario,
-		Started:  time.Now().UTC().Truncate(time.Millisecond),
-		Params:   map[string]any{},
-		Counts:   map[string]int64{},
-		Rates:    map[string]float64{},
-		Latency:  map[string]Summary{},
-		Errors:   map[string]int64{},
-		Server:   map[string]float64{},
-		Failed:   []string{},
+		Scenario:    scenario,
+		Started:     time.Now().UTC().Truncate(time.Millisecond),
+		Params:      map[string]any{},
+		Counts:      map[string]int64{},
+		Rates:       map[string]float64{},
+		Latency:     map[string]Summary{},
+		Errors:      map[string]int64{},
+		Server:      map[string]float64{},
+		Unavailable: map[string]string{},
+		Failed:      []string{},
 	}
 }
 
 // fail records a failed check.
 func (r *Report) fail(format string, args ...any) {
 	r.Failed = append(r.Failed, fmt.Sprintf(format, args...))
+}
+
+// failIf records a failed check, "n what", when n is above zero.
+func (r *Report) failIf(n int64, what string) {
+	if n > 0 {
+		r.fail("%d %s", n, what)
+	}
+}
+
+// unavailable records that the server reading name could not be had, and
+// why.
+func (r *Report) unavailable(name, why string) {
+	r.Unavailable[name] = why
 }
 
 // addErrors merges counts of errors by reason into the report.
@@ -85,7 +104,14 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "parameters\t%s\n", formatParams(r.Params))
 	section(tw, "counts", r.Counts, func(v int64) string { return fmt.Sprint(v) })
 	section(tw, "rates", r.Rates, func(v float64) string { return fmt.Sprintf("%.1f /s", v) })
-	section(tw, "server", r.Server, func(v float64) string { return trimFloat(v) })
+	server := make(map[string]string, len(r.Server)+len(r.Unavailable))
+	for k, v := range r.Server {
+		server[k] = trimFloat(v)
+	}
+	for k, why := range r.Unavailable {
+		server[k] = "n/a (" + why + ")"
+	}
+	section(tw, "server", server, func(v string) string { return v })
 	if len(r.Latency) > 0 {
 		fmt.Fprintf(tw, "\nlatency (ms)\tcount\tmean\tp50\tp95\tp99\tmax\n")
 		for _, k := range slices.Sorted(maps.Keys(r.Latency)) {

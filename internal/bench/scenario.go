@@ -42,6 +42,7 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		&connectScenario{},
 		&c2cScenario{},
+		&mixedScenario{},
 		&restScenario{},
 	}
 }

@@ -18,7 +18,13 @@ type serverSample struct {
 	HeapInuse   float64 // bytes (Go runtime)
 	Goroutines  float64
 	Connections float64 // open WebSocket connections (gateway gauge)
-	RSSSource   string  // "/proc/<pid>/status" or "/metrics"
+	// WriteBytes is write_bytes of /proc/<pid>/io: what the process has
+	// caused to be written to storage (page cache pages it dirtied).
+	WriteBytes float64
+	// RowsWritten is parley_store_rows_written_total summed over its
+	// labels; negative when the server does not export it.
+	RowsWritten float64
+	RSSSource   string // "/proc/<pid>/status" or "/metrics"
 	// Metrics is the whole /metrics reading (nil when it failed), for the
 	// pipeline figures (addPipeline).
 	Metrics map[string]float64
@@ -32,7 +38,7 @@ const clockTicks = 100
 // known, its /proc entries (which win for RSS and CPU). It fails only when
 // neither could be read.
 func (e *Env) sampleServer(ctx context.Context) (serverSample, error) {
-	s := serverSample{RSS: -1, CPU: -1, HeapInuse: -1, Goroutines: -1, Connections: -1}
+	s := serverSample{RSS: -1, CPU: -1, HeapInuse: -1, Goroutines: -1, Connections: -1, WriteBytes: -1, RowsWritten: -1}
 	m, merr := e.Metrics(ctx)
 	get := func(name string) float64 {
 		if v, ok := m[name]; ok {
@@ -45,6 +51,7 @@ func (e *Env) sampleServer(ctx context.Context) (serverSample, error) {
 		s.RSS, s.CPU = get("process_resident_memory_bytes"), get("process_cpu_seconds_total")
 		s.HeapInuse, s.Goroutines = get("go_memstats_heap_inuse_bytes"), get("go_goroutines")
 		s.Connections = get("parley_gateway_connections")
+		s.RowsWritten = sumSeries(m, rowsWrittenMetric)
 		if s.RSS >= 0 {
 			s.RSSSource = "/metrics"
 		}
@@ -58,6 +65,11 @@ func (e *Env) sampleServer(ctx context.Context) (serverSample, error) {
 		if cpu, perr = procCPU(e.pid); perr == nil {
 			s.CPU = cpu
 		}
+		// /proc/<pid>/io needs the right to trace the process; without it
+		// the writes are unknown, which does not make the sample fail.
+		if wb, err := procWriteBytes(e.pid); err == nil {
+			s.WriteBytes = wb
+		}
 	}
 	if merr != nil && (e.pid <= 0 || perr != nil) {
 		return s, fmt.Errorf("bench: cannot observe the server: %w", merr)
@@ -67,20 +79,30 @@ func (e *Env) sampleServer(ctx context.Context) (serverSample, error) {
 
 // procRSS returns VmRSS of process pid in bytes.
 func procRSS(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	v, err := procField(pid, "status", "VmRSS:")
 	if err != nil {
 		return 0, err
 	}
+	f := strings.Fields(v) // "12345 kB"
+	if len(f) != 2 || f[1] != "kB" {
+		return 0, fmt.Errorf("/proc/%d/status: VmRSS %q", pid, v)
+	}
+	kb, err := strconv.ParseFloat(f[0], 64)
+	return kb * 1024, err
+}
+
+// procField returns what follows key on its line of /proc/<pid>/<file>.
+func procField(pid int, file, key string) (string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
+	if err != nil {
+		return "", err
+	}
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest) // "12345 kB"
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseFloat(f[0], 64)
-				return kb * 1024, err
-			}
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			return strings.TrimSpace(rest), nil
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	return "", fmt.Errorf("/proc/%d/%s: no %s", pid, file, key)
 }
 
 // procCPU returns the user and system CPU seconds process pid has used.
@@ -103,6 +125,37 @@ func procCPU(pid int) (float64, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	return (ut + st) / clockTicks, nil
+}
+
+// procWriteBytes returns write_bytes of /proc/<pid>/io. Linux counts a
+// page when the process dirties it, so a page rewritten before it reaches
+// the disk counts once, and the figure does not depend on when the kernel
+// writes back.
+func procWriteBytes(pid int) (float64, error) {
+	v, err := procField(pid, "io", "write_bytes:")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(v, 64)
+}
+
+// rowsWrittenMetric is the store's counter of table rows it inserted,
+// updated or deleted, possibly split by a table label.
+const rowsWrittenMetric = "parley_store_rows_written_total"
+
+// sumSeries returns the sum of every series of the metric name (with or
+// without labels) in m, or -1 when m has none.
+func sumSeries(m map[string]float64, name string) float64 {
+	sum, found := 0.0, false
+	for k, v := range m {
+		if k == name || (strings.HasPrefix(k, name) && k[len(name)] == '{') {
+			sum, found = sum+v, true
+		}
+	}
+	if !found {
+		return -1
+	}
+	return sum
 }
 
 // selfCPU returns the CPU seconds this process has used.
@@ -159,4 +212,29 @@ func (r *Report) addPipeline(before, after serverSample, elapsed float64) {
 		r.Server["commit_ms"] = round2(1000 * busy / commits)
 		r.Server["commit_busy"] = round2(busy / elapsed)
 	}
+}
+
+// addWrites reports what the server wrote per stored message between two
+// samples: write_bytes_per_msg from /proc/<pid>/io and
+// rows_written_per_msg from the store's counter. A figure that cannot be
+// had is listed in Unavailable with the reason, so that a table shows
+// "n/a" instead of leaving it out silently.
+func (r *Report) addWrites(before, after serverSample, msgs int64) {
+	switch {
+	case msgs <= 0:
+		r.unavailable("write_bytes_per_msg", "no message was stored")
+		r.unavailable("rows_written_per_msg", "no message was stored")
+		return
+	case before.WriteBytes < 0 || after.WriteBytes < 0:
+		r.unavailable("write_bytes_per_msg", "needs --server-pid and a readable /proc/<pid>/io")
+	default:
+		b := after.WriteBytes - before.WriteBytes
+		r.Server["write_mb"] = round2(b / (1 << 20))
+		r.Server["write_bytes_per_msg"] = math.Round(b / float64(msgs))
+	}
+	if before.RowsWritten < 0 || after.RowsWritten < 0 {
+		r.unavailable("rows_written_per_msg", "the server's /metrics has no "+rowsWrittenMetric)
+		return
+	}
+	r.Server["rows_written_per_msg"] = round2((after.RowsWritten - before.RowsWritten) / float64(msgs))
 }
