@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/parley-im/parley/pkg/protocol"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,7 +69,7 @@ func (s *mixedScenario) Run(ctx context.Context, env *Env) (Report, error) {
 	r.Params["history_count"] = s.page
 	run := s.newRun(env)
 	run.side = &sideLoad{markRead: s.markRead, history: s.history, page: s.page,
-		marks: sideKind{cmd: "mark_read"}, pages: sideKind{cmd: "c2c_history"}}
+		marks: sideKind{cmd: protocol.CmdMarkRead}, pages: sideKind{cmd: protocol.CmdC2CHistory}}
 	for _, u := range run.users {
 		u.side = &sideUser{notify: make(chan struct{}, 1), slots: make(chan struct{}, cap(u.slots))}
 	}
@@ -248,6 +249,9 @@ func (sl *sideLoad) readHistory(run *c2cRun, u *c2cUser) error {
 		}
 	})
 }
+
+// deliveredMessage is a message of a history page as the bench reads it.
+type deliveredMessage = protocol.Message[json.RawMessage]
 
 // checkPage judges the newest history page of the conversation of user
 // and peer, read once the user had seen seq seen: it is stale when it
