@@ -102,14 +102,18 @@ func TestBadSignatureFloodIsLimitedPerAddress(t *testing.T) {
 	s := start(t, app.Config{AuthFailureRate: 1})
 	path := "/v4/parley_config/get_app_config?" + query(testAppID, "administrator", "bad")
 	codes := map[int]int{}
+	began := time.Now()
 	for range 400 {
 		codes[code(t, s.raw(http.MethodPost, path, "{}"))]++
 	}
+	// The budget refills at 1/s while the calls run: on a slow machine
+	// more of them are checked, never more than the burst plus that.
+	allowed := 5 + int(time.Since(began).Seconds()) + 1
 	if codes[70003] == 0 || codes[60007] == 0 || codes[70003]+codes[60007] != 400 {
 		t.Fatalf("400 badly signed calls: %v, want some 70003 and then 60007", codes)
 	}
-	if codes[70003] > 5 {
-		t.Fatalf("%d calls were checked at 1 failure/s (burst 5)", codes[70003])
+	if codes[70003] > allowed {
+		t.Fatalf("%d calls were checked at 1 failure/s (burst 5) in %v", codes[70003], time.Since(began))
 	}
 }
 
@@ -269,7 +273,7 @@ func TestDataDirectoryHasOneOwner(t *testing.T) {
 // The test sends 100 (25 MiB) so that the queue must overflow;
 // internal/gateway's TestSlowConsumerByteCap checks the queue's peak.
 func TestSyncFloodEndsAsSlowConsumer(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the heap it measures is shared with parallel tests.
 	s := start(t, app.Config{})
 	importUsers(t, s, "alice", "bob")
 	// 40 messages of ~15 KB: more than a 256 KiB page.
@@ -306,7 +310,7 @@ func TestSyncFloodEndsAsSlowConsumer(t *testing.T) {
 	base := heapInUse()
 	stop := make(chan struct{})
 	peak := heapPeak(stop)
-	_ = conn.SetDeadline(time.Now().Add(waitLimit))
+	_ = conn.SetDeadline(time.Now().Add(5 * waitLimit)) // a hang guard
 	for i := range requests {
 		req := fmt.Appendf(nil, `{"id":%d,"cmd":"sync","data":{"After":0,"Limit":1000}}`, 100+i)
 		if err := wsutil.WriteClientMessage(conn, ws.OpText, req); err != nil {
@@ -314,7 +318,7 @@ func TestSyncFloodEndsAsSlowConsumer(t *testing.T) {
 		}
 	}
 	// Read nothing until the server gives up on the session.
-	for deadline := time.Now().Add(waitLimit); !slowConsumerClosed(t, s); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(4 * waitLimit); !slowConsumerClosed(t, s); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the session was never closed as a slow consumer")
 		}
