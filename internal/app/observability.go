@@ -47,6 +47,9 @@ func newStoreMetrics(reg prometheus.Registerer) *storeMetrics {
 		Name: "parley_store_rows_written_total",
 		Help: "Rows written by the store's message transactions, by table (c2c_journal, c2c_messages, user_sync, conversations, seq_counters).",
 	}, []string{"table"})
+	for _, table := range []string{"c2c_journal", "c2c_messages", "user_sync", "conversations", "seq_counters"} {
+		m.rows.WithLabelValues(table) // every series from the start, at zero
+	}
 	reg.MustRegister(m.batchMessages, m.batchSeconds, m.moveMessages, m.moveSeconds, m.rows)
 	return m
 }
