@@ -40,6 +40,12 @@ import (
 const (
 	// moveMaxMessages: a journal this long is moved at once.
 	moveMaxMessages = 4096
+	// moveChunk bounds the messages one move transaction takes, so that
+	// appends queued behind it wait for at most that much. Measured
+	// (parley bench c2c, 100 pairs): smaller moves cost more per message
+	// than the waits they save (256: 5.0 k msgs/s, 1,024: 6.4 k, 4,096:
+	// 7.9 k), so a move takes the whole journal up to moveMaxMessages.
+	moveChunk = moveMaxMessages
 	// moveMaxDelay: a journaled message is moved at most this long after
 	// it was acknowledged when nobody reads.
 	moveMaxDelay = 100 * time.Millisecond
@@ -143,14 +149,26 @@ func (j *journalState) keep(u *journaled, now time.Time) {
 	j.lastID = u.nextID - 1
 }
 
-// moved forgets the tail once it has been moved.
-func (j *journalState) moved() {
-	clear(j.tail)
-	j.tail = j.tail[:0]
-	clear(j.byKey)
-	if len(j.counters) > maxCachedCounters {
-		clear(j.counters)
+// moved forgets the first n messages of the tail, which have been moved.
+func (j *journalState) moved(n int) {
+	for _, m := range j.tail[:n] {
+		k := m.dedupKey()
+		// Each key's messages are in journal order, so the moved ones lead.
+		if rest := j.byKey[k][1:]; len(rest) > 0 {
+			j.byKey[k] = rest
+		} else {
+			delete(j.byKey, k)
+		}
 	}
+	if n == len(j.tail) {
+		clear(j.tail)
+		j.tail = j.tail[:0]
+		if len(j.counters) > maxCachedCounters {
+			clear(j.counters)
+		}
+		return
+	}
+	j.tail = append([]*pendingMsg(nil), j.tail[n:]...)
 }
 
 // journalAppend is step 1 for a batch of requests: dedup, seqs from the

@@ -183,9 +183,13 @@ func (s *Store) armMoveTimer(t *time.Timer) {
 func (s *Store) moveAndRun(ops []*writeOp) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	tail, lastID := s.journal.tail, s.journal.lastID
+	tail := s.journal.tail[:min(len(s.journal.tail), moveChunk)]
 	if s.holdJournal {
 		tail = nil
+	}
+	var lastID int64
+	if len(tail) > 0 {
+		lastID = tail[len(tail)-1].journalID
 	}
 	start := time.Now()
 	err := s.runTx(ctx, "write", func(tx *sql.Tx) error {
@@ -197,7 +201,7 @@ func (s *Store) moveAndRun(ops []*writeOp) {
 		return s.runOps(tx, ops)
 	})
 	if err == nil {
-		s.finishMove(len(tail) > 0, len(ops) > 0)
+		s.finishMove(len(tail), len(ops) > 0)
 		answer(ops, nil)
 		if s.onMove != nil {
 			s.onMove(len(tail), len(ops), time.Since(start))
@@ -209,7 +213,7 @@ func (s *Store) moveAndRun(ops []*writeOp) {
 		if merr := s.runTx(ctx, "move the C2C journal", func(tx *sql.Tx) error {
 			return moveJournal(s.newBatchTx(ctx, tx), tail, lastID)
 		}); merr == nil {
-			s.finishMove(true, false)
+			s.finishMove(len(tail), false)
 		}
 	}
 	if len(ops) == 0 {
@@ -217,7 +221,7 @@ func (s *Store) moveAndRun(ops []*writeOp) {
 	}
 	err = s.runTx(ctx, "write", func(tx *sql.Tx) error { return s.runOps(tx, ops) })
 	if err == nil {
-		s.finishMove(false, true)
+		s.finishMove(0, true)
 	}
 	answer(ops, err)
 }
@@ -262,13 +266,14 @@ func answer(ops []*writeOp, err error) {
 	}
 }
 
-// finishMove records a committed move and wakes the readers waiting for
-// it. Operations may have raised counters in seq_counters (revision
-// entries), so after them the writer reloads its counters.
-func (s *Store) finishMove(moved, ranOps bool) {
-	if moved {
-		s.movedUpTo.Store(s.journal.lastID)
-		s.journal.moved()
+// finishMove records that the first moved messages of the journal's tail
+// were moved and wakes the readers waiting for them. Operations may have
+// raised counters in seq_counters (revision entries), so after them the
+// writer reloads its counters.
+func (s *Store) finishMove(moved int, ranOps bool) {
+	if moved > 0 {
+		s.movedUpTo.Store(s.journal.tail[moved-1].journalID)
+		s.journal.moved(moved)
 		s.moveMu.Lock()
 		close(s.movedCh)
 		s.movedCh = make(chan struct{})
