@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -279,7 +280,7 @@ func (run *c2cRun) sendOne(u *c2cUser, at time.Time) bool {
 	if run.budget.Add(-1) < 0 {
 		return false
 	}
-	u.random++
+	u.random = rand.Uint32() // as real clients do; a counter would repeat the peer's
 	data := protocol.SendC2CRequest{To: u.peer, MsgRandom: u.random, MsgBody: run.body, CloudCustomData: strconv.FormatInt(at.UnixNano(), 10)}
 	err := u.conn.Go(protocol.CmdSendC2C, data, func(a Answer, err error) { run.onAck(u, at, a, err) })
 	if err != nil {
