@@ -284,3 +284,89 @@ func TestResyncAfterReconnect(t *testing.T) {
 		t.Errorf("sync after the resync: %d messages %v, want none", len(again), err)
 	}
 }
+
+// TestKill9MidLargeCommit: an admin sends batchsendmsg to 300 recipients
+// (300 messages stored in one transaction) again and again, and the
+// server is killed with SIGKILL while batches are in flight. After a
+// restart every acknowledged batch reached all 300 recipients, and no
+// batch is half stored: each reached all of them or none.
+func TestKill9MidLargeCommit(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, cfg app.Config) {
+		cmd, base := startChild(t, cfg)
+		s := &server{t: t, base: base}
+		recipients := make([]string, 300)
+		for i := range recipients {
+			recipients[i] = fmt.Sprintf("r%03d", i)
+		}
+		for chunk := range slices.Chunk(append([]string{"carol"}, recipients...), 100) {
+			importUsers(t, s, chunk...)
+		}
+		adminSig := sig(t, "administrator")
+		var (
+			mu    sync.Mutex
+			acked []int
+		)
+		enough := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var wg sync.WaitGroup
+		for w := range 3 {
+			wg.Go(func() {
+				for i := w; ctx.Err() == nil; i += 3 {
+					_, err := tryREST(base, adminSig, "openim/batchsendmsg", map[string]any{
+						"From_Account": "carol", "To_Account": recipients, "MsgRandom": i + 1,
+						"MsgBody": []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": fmt.Sprint("batch ", i)}}},
+					})
+					if err != nil {
+						return // the kill, or a failed batch (which must then be absent)
+					}
+					mu.Lock()
+					if acked = append(acked, i); len(acked) == 6 {
+						close(enough)
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		select {
+		case <-enough:
+		case <-time.After(waitLimit):
+			t.Fatalf("not 6 batches acknowledged within %s", waitLimit)
+		}
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		cancel()
+		wg.Wait()
+
+		_, base = startChild(t, cfg)
+		s = &server{t: t, base: base}
+		mustOK(t, s.rest("parley_config/set_app_config", map[string]any{"RestRateLimit": 100000}))
+		reached := map[string]int{} // batch text -> recipients holding it
+		for _, r := range recipients {
+			out := mustOK(t, s.rest("openim/admin_getroammsg", map[string]any{
+				"Operator_Account": r, "Peer_Account": "carol", "MaxCnt": 100, "MinTime": 0, "MaxTime": time.Now().Unix() + 60,
+			}))
+			list, _ := out["MsgList"].([]any)
+			for _, m := range list {
+				body := m.(map[string]any)["MsgBody"].([]any)
+				reached[body[0].(map[string]any)["MsgContent"].(map[string]any)["Text"].(string)]++
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, i := range acked {
+			if n := reached[fmt.Sprint("batch ", i)]; n != len(recipients) {
+				t.Errorf("acknowledged batch %d reached %d of %d recipients after kill -9", i, n, len(recipients))
+			}
+		}
+		for text, n := range reached {
+			if n != len(recipients) {
+				t.Errorf("%s reached %d of %d recipients: half a transaction survived", text, n, len(recipients))
+			}
+		}
+		t.Logf("%d batches acknowledged before the kill; %d stored", len(acked), len(reached))
+	})
+}
