@@ -195,11 +195,13 @@ type Gateway struct {
 	now      func() time.Time
 	metrics  *metrics
 	handlers map[string]CommandFunc
-	serving  atomic.Bool
-	hub      hub
-	upgrader ws.HTTPUpgrader
-	readers  sync.Pool // *bufio.Reader of cfg.ReadBuffer
-	writers  sync.Pool // *bufio.Writer of cfg.WriteBuffer
+	// pipelined names the handlers registered with HandlePipelined.
+	pipelined map[string]bool
+	serving   atomic.Bool
+	hub       hub
+	upgrader  ws.HTTPUpgrader
+	readers   sync.Pool // *bufio.Reader of cfg.ReadBuffer
+	writers   sync.Pool // *bufio.Writer of cfg.WriteBuffer
 	// queuePeak is the most bytes any session has had counted against
 	// Config.SendQueueBytes: the evidence, for tests, that the cap holds.
 	queuePeak atomic.Int64
@@ -231,7 +233,7 @@ func New(cfg Config) *Gateway {
 		log:      cfg.Logger,
 		now:      cfg.Clock,
 		metrics:  newMetrics(cfg.Metrics),
-		handlers: map[string]CommandFunc{},
+		handlers: map[string]CommandFunc{}, pipelined: map[string]bool{},
 		upgrader: ws.HTTPUpgrader{Timeout: cfg.WriteTimeout},
 		sessions: map[*Session]struct{}{},
 		stopped:  make(chan struct{}),

@@ -21,7 +21,7 @@ import (
 // lives in the services; their *im.Error codes are the answers' codes.
 func RegisterMessaging(g *Gateway, m *message.Service, c *conversation.Service) {
 	h := &messaging{msgs: m, convs: c}
-	g.Handle(protocol.CmdSendC2C, h.sendC2C)
+	g.HandlePipelined(protocol.CmdSendC2C, h.sendC2C)
 	g.Handle(protocol.CmdSync, h.sync)
 	g.Handle(protocol.CmdC2CHistory, h.history)
 	g.Handle(protocol.CmdConversations, h.conversations)
@@ -70,8 +70,12 @@ func (h *messaging) sendC2C(ctx context.Context, s *Session, data json.RawMessag
 	if len(req.To) > 0 && string(req.To) != "null" && json.Unmarshal(req.To, &to) != nil {
 		return nil, im.Errorf(im.CodeMsgToAccount, "To_Account must be a string")
 	}
+	if notice := QueuedNotice(ctx); notice != nil {
+		ctx = message.WithQueuedNotice(ctx, notice)
+	}
 	res, err := h.msgs.SendC2C(ctx, message.SendRequest{
 		SDKAppID: s.SDKAppID(), From: s.UserID(), To: to, Body: body, Options: opts, Session: s.ID(),
+		Turn: Turn(ctx),
 	})
 	if err != nil {
 		return nil, err

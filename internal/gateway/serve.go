@@ -104,6 +104,11 @@ func (s *Session) handleFrame(op ws.OpCode, p []byte) bool {
 // handleText decodes and answers one request.
 func (s *Session) handleText(p []byte) {
 	req, bad := decodeRequest(p)
+	if bad == nil && s.gw.pipelined[req.Cmd] && s.stateIs(stateActive) {
+		s.pipelineCommand(req, s.gw.handlers[req.Cmd])
+		return
+	}
+	s.awaitPipeline() // answers stay in request order
 	if bad != nil {
 		s.reject(req, bad)
 		return
@@ -248,6 +253,7 @@ func (s *Session) publicError(id uint64, err error) *im.Error {
 // connection and forgets the session.
 func (s *Session) teardown() {
 	s.close(reasonConnLost, false) // no effect if already closing
+	s.waitPipelined()
 	<-s.writerDone
 	_ = s.conn.Close()
 	s.rd.drop()

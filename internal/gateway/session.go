@@ -35,6 +35,10 @@ type Session struct {
 	platform string
 	loginAt  int64 // UnixNano; orders sessions for login kicks
 
+	// pipe holds the pipelined commands in flight (pipeline.go); nil until
+	// the session's first one.
+	pipe *pipeline
+
 	wake       chan struct{} // capacity 1: the queue has frames
 	writerDone chan struct{} // closed when the write loop exits
 

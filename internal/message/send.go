@@ -38,6 +38,30 @@ type SendRequest struct {
 	// Session is the sending WebSocket session's ID: the sender's other
 	// devices get the message, this one does not ("" for REST).
 	Session string
+	// Turn, if set, is called once the message is stored (or found to be
+	// a duplicate, or the store failed), or before an online-only message
+	// is delivered, and before anything is delivered; SendC2C goes on when
+	// it returns. A session with several sends in flight (see
+	// WithQueuedNotice) waits there for its previous send to be delivered
+	// and answered, so that its messages reach everyone in the order sent.
+	Turn func()
+}
+
+// WithQueuedNotice returns a copy of ctx that makes SendC2C call notice
+// once the message has taken its place in the store's commit order, so
+// that a caller keeping several sends of one sender in flight can start
+// the next one then: it is stored after this one. Sends that store
+// nothing (online-only, rejected, answered from dedup) never call it; the
+// caller waits for them to return instead.
+func WithQueuedNotice(ctx context.Context, notice func()) context.Context {
+	return store.WithQueuedNotice(ctx, notice)
+}
+
+// turn calls req.Turn, if set.
+func (req *SendRequest) turn() {
+	if req.Turn != nil {
+		req.Turn()
+	}
 }
 
 // SendResult is the acknowledgement of a send.
@@ -87,11 +111,13 @@ func (s *Service) SendC2C(ctx context.Context, req SendRequest) (SendResult, err
 		return res, err
 	}
 	if msg.OnlineOnly {
+		req.turn()
 		s.deliver(context.WithoutCancel(ctx), req.SDKAppID, &msg, 0, 0, req.Session)
 		s.afterSent(ctx, req.SDKAppID, &req.Options, msg)
 		return resultOf(&msg, false), nil
 	}
 	appended, err := s.appendOne(ctx, req.SDKAppID, &msg, &req.Options, now)
+	req.turn()
 	if err != nil {
 		return SendResult{}, err
 	}

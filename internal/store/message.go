@@ -2,6 +2,29 @@ package store
 
 import "context"
 
+// queuedKey is the context key of WithQueuedNotice.
+type queuedKey struct{}
+
+// WithQueuedNotice returns a copy of ctx that makes AppendC2C call notice
+// once the append has taken its place in the store's commit order (it is
+// queued behind the appends called before it and ahead of those called
+// after), before it is durable. A caller that must keep its own appends in
+// order, such as a session with several sends in flight, waits for the
+// notice before calling AppendC2C again instead of for the whole append.
+// notice is called at most once, from any goroutine.
+func WithQueuedNotice(ctx context.Context, notice func()) context.Context {
+	return context.WithValue(ctx, queuedKey{}, notice)
+}
+
+// NotifyQueued calls the notice ctx carries (WithQueuedNotice), if any.
+// AppendC2C implementations call it once the append's place in the
+// commit order is fixed.
+func NotifyQueued(ctx context.Context) {
+	if notice, ok := ctx.Value(queuedKey{}).(func()); ok && notice != nil {
+		notice()
+	}
+}
+
 // C2CMessage is one stored one-to-one message. A C2C conversation is the
 // unordered pair {From, To}; its messages are numbered by Seq from 1 with
 // no gaps.
@@ -154,7 +177,9 @@ type Messages interface {
 	// batched into one transaction (group commit); each returns only after
 	// its messages are durable. A call cancelled while still queued returns
 	// ctx.Err() and writes nothing; once its batch has started it completes. Seqs and sync seqs are unique and gapless
-	// under any concurrency, across processes sharing the database.
+	// under any concurrency, across processes sharing the database. If ctx
+	// carries a WithQueuedNotice, AppendC2C calls it once the call's place
+	// in the commit order is fixed: a later call is committed after it.
 	AppendC2C(ctx context.Context, sdkAppID uint64, msgs []C2CAppend) ([]C2CAppended, error)
 	// ReadSync returns a page of the user's sync stream, ascending. A
 	// revision entry is returned only when the message's own entry is at

@@ -115,6 +115,7 @@ func (s *Store) AppendC2C(ctx context.Context, sdkAppID uint64, msgs []store.C2C
 	req := &appendRequest{sdkAppID: sdkAppID, msgs: msgs, done: make(chan appendResult, 1)}
 	select {
 	case s.appends <- req:
+		store.NotifyQueued(ctx) // the batcher takes requests in channel order
 	case <-ctx.Done():
 		return nil, s.fail(op, ctx.Err())
 	}
