@@ -201,3 +201,42 @@ func TestCursorEdgesOverWebSocket(t *testing.T) {
 		t.Errorf("sync after MaxInt64 with head 1: %+v, page %+v; want no entries, Next 1, complete", a, page)
 	}
 }
+
+// TestConversationTypesOverWebSocket: conversations carry Type 1 and Peer;
+// mark_read and delete_conversation take Type 2 with a GroupID (none
+// exists yet, so nothing changes and the C2C conversation with the same ID
+// stays), and refuse an unknown Type or a malformed GroupID with 70402.
+func TestConversationTypesOverWebSocket(t *testing.T) {
+	t.Parallel()
+	s := start(t, app.Config{})
+	importUsers(t, s, "alice", "bob")
+	r := dialRaw(t, s.base)
+	login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
+		testAppID, sig(t, "alice"))
+	if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
+		t.Fatalf("login: %+v", a)
+	}
+	send := `{"id":2,"cmd":"send_c2c","data":{"To_Account":"bob","MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}}`
+	if a := r.exchange(ws.OpText, []byte(send)); a.Code != 0 {
+		t.Fatalf("send: %+v", a)
+	}
+	for i, c := range []struct {
+		cmd, data string
+		code      int
+		answer    string // a part of the answer's data
+	}{
+		{"mark_read", `{"Type":2,"GroupID":"bob"}`, 0, `"Type":2,"GroupID":"bob","LastSeq":0`},
+		{"mark_read", `{"Type":3,"Peer":"bob"}`, 70402, ""},
+		{"mark_read", `{"Type":2,"GroupID":""}`, 70402, ""},
+		{"delete_conversation", `{"Type":2,"GroupID":"bob","ClearHistory":true}`, 0, ""},
+		{"delete_conversation", `{"Type":2,"GroupID":"tab\tin id"}`, 70402, ""},
+		{"mark_read", `{"Type":1,"Peer":"bob"}`, 0, `"Type":1,"Peer":"bob","LastSeq":1`},
+		{"conversations", `{}`, 0, `"Conversations":[{"Type":1,"Peer":"bob","LastSeq":1`},
+	} {
+		id := 10 + i
+		a := r.exchange(ws.OpText, fmt.Appendf(nil, `{"id":%d,"cmd":%q,"data":%s}`, id, c.cmd, c.data))
+		if a.ID != uint64(id) || a.Code != c.code || !strings.Contains(string(a.Data), c.answer) {
+			t.Errorf("%s %s: answered %+v (data %s), want code %d with %s", c.cmd, c.data, a, a.Data, c.code, c.answer)
+		}
+	}
+}

@@ -149,7 +149,7 @@ func wantCode(t testing.TB, what string, err error, code int) {
 func peers(convs []conversation.Conversation) []string {
 	out := make([]string, len(convs))
 	for i, c := range convs {
-		out[i] = c.Peer
+		out[i] = c.Conv.ID
 	}
 	return out
 }
@@ -217,7 +217,7 @@ func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
 			h.send(t, "alice", "bob")
 		}
 		h.send(t, "carol", "bob")
-		conv, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: 3, Session: "b1"})
+		conv, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToSeq: 3, Session: "b1"})
 		if err != nil || conv.Unread != 2 || conv.ReadSeq != 3 {
 			t.Fatalf("mark read up to 3: %+v %v", conv, err)
 		}
@@ -225,9 +225,9 @@ func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
 		if len(receipts) != 1 || receipts[0].user != "alice" || string(receipts[0].ev.Data) != `{"Peer":"bob","ReadSeq":3}` {
 			t.Errorf("receipts %+v", receipts)
 		}
-		h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: 3, Session: "b1"})
+		h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToSeq: 3, Session: "b1"})
 		h.bus.take("") // nothing moved: no events expected
-		conv, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", Session: "b1"})
+		conv, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), Session: "b1"})
 		if err != nil || conv.Unread != 0 || conv.ReadSeq != 5 {
 			t.Fatalf("mark read all: %+v %v", conv, err)
 		}
@@ -241,17 +241,17 @@ func TestMarkReadPublishesReceiptAndUnread(t *testing.T) {
 			}
 		}
 		if len(unread) != 1 || unread[0].user != "bob" || unread[0].ev.ExceptSession != "b1" ||
-			string(unread[0].ev.Data) != `{"TotalUnread":1,"Peer":"alice","Unread":0,"ReadSeq":5}` {
+			string(unread[0].ev.Data) != `{"TotalUnread":1,"Type":1,"Peer":"alice","Unread":0,"ReadSeq":5}` {
 			t.Errorf("unread_changed %+v", unread)
 		}
 		// Beyond the newest message is capped; a conversation that does not exist is a no-op.
-		if conv, _ := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: 99}); conv.ReadSeq != 5 {
+		if conv, _ := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToSeq: 99}); conv.ReadSeq != 5 {
 			t.Errorf("read seq %d, want capped at 5", conv.ReadSeq)
 		}
-		if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "alice", Peer: "carol"}); err != nil {
+		if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "alice", Conv: im.C2C("carol")}); err != nil {
 			t.Errorf("no conversation: %v", err)
 		}
-		_, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "ghost"})
+		_, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("ghost")})
 		wantCode(t, "unknown peer", err, im.CodeAccountNotFound)
 
 		total, err := h.svc.TotalUnread(ctx, h.app, "bob")
@@ -278,7 +278,7 @@ func TestMarkReadByTime(t *testing.T) {
 			times = append(times, h.now.Load()/1000)
 			h.now.Add(int64(time.Second / time.Millisecond))
 		}
-		conv, err := h.svc.MarkRead(context.Background(), conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToTime: times[1]})
+		conv, err := h.svc.MarkRead(context.Background(), conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToTime: times[1]})
 		if err != nil || conv.ReadSeq != 2 || conv.Unread != 2 {
 			t.Errorf("read up to the second message's time: %+v %v", conv, err)
 		}
@@ -318,10 +318,10 @@ func TestDeleteConversation(t *testing.T) {
 		ctx := context.Background()
 		h.send(t, "alice", "bob")
 		h.send(t, "alice", "bob")
-		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", ClearHistory: true, Session: "b1"}); err != nil {
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), ClearHistory: true, Session: "b1"}); err != nil {
 			t.Fatal(err)
 		}
-		if ev := h.bus.take(protocol.EventConversationDeleted); len(ev) != 1 || string(ev[0].ev.Data) != `{"Peer":"alice","ClearRamble":1}` || ev[0].ev.ExceptSession != "b1" {
+		if ev := h.bus.take(protocol.EventConversationDeleted); len(ev) != 1 || string(ev[0].ev.Data) != `{"Type":1,"Peer":"alice","ClearRamble":1}` || ev[0].ev.ExceptSession != "b1" {
 			t.Errorf("delete events %+v", ev)
 		}
 		page, _ := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob"})
@@ -345,17 +345,17 @@ func TestDeleteConversation(t *testing.T) {
 			t.Errorf("after a new message: %+v, history %d", page.Conversations, hist("bob", "alice"))
 		}
 		// Deleting without ClearRamble keeps history; deleting nothing is fine.
-		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "bob"}); err != nil {
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Conv: im.C2C("bob")}); err != nil {
 			t.Fatal(err)
 		}
 		if hist("alice", "bob") != 3 {
 			t.Errorf("alice's history %d after a plain delete", hist("alice", "bob"))
 		}
 		h.accounts(t, "carol")
-		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "carol"}); err != nil {
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Conv: im.C2C("carol")}); err != nil {
 			t.Errorf("deleting a missing conversation: %v", err)
 		}
-		err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Peer: "ghost"})
+		err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "alice", Conv: im.C2C("ghost")})
 		wantCode(t, "unknown peer", err, im.CodeAccountNotFound)
 	})
 }
@@ -379,17 +379,17 @@ func TestCursorEdges(t *testing.T) {
 		{"UpToTime beyond milliseconds", conversation.ReadRequest{UpToTime: 1 << 62}, "4611686018427387904"},
 		{"UpToTime negative", conversation.ReadRequest{UpToTime: -2}, "-2"},
 	} {
-		tc.req.SDKAppID, tc.req.Owner, tc.req.Peer = h.app, "bob", "alice"
+		tc.req.SDKAppID, tc.req.Owner, tc.req.Conv = h.app, "bob", im.C2C("alice")
 		_, err := h.svc.MarkRead(ctx, tc.req)
 		wantCode(t, tc.name, err, im.CodeInvalidParameter)
 		if !strings.Contains(err.Error(), tc.raw) {
 			t.Errorf("%s: error %q does not quote %s", tc.name, err, tc.raw)
 		}
 	}
-	if convs, err := h.store.GetConversations(ctx, h.app, "bob", []string{"alice"}); err != nil || convs["alice"].ReadSeq != 0 || convs["alice"].Unread != 1 {
+	if convs, err := h.store.GetConversations(ctx, h.app, "bob", []im.ConvID{im.C2C("alice")}); err != nil || convs[im.C2C("alice")].ReadSeq != 0 || convs[im.C2C("alice")].Unread != 1 {
 		t.Errorf("refused mark_read changed the conversation: %+v, %v", convs, err)
 	}
-	if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Peer: "alice", UpToSeq: im.MaxSeq}); err != nil {
+	if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToSeq: im.MaxSeq}); err != nil {
 		t.Errorf("mark read up to MaxSeq: %v", err)
 	}
 	page, err := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob",
@@ -400,18 +400,22 @@ func TestCursorEdges(t *testing.T) {
 	}
 }
 
-// TestListPageBytes: a full page of conversations with the longest peer
-// IDs stays under MaxListPageBytes when encoded.
+// TestListPageBytes: a full page of conversations with the longest IDs
+// (group ones, written into the store directly) stays under
+// MaxListPageBytes when encoded.
 func TestListPageBytes(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, backends()[0])
-	peers := make([]string, conversation.MaxListLimit)
-	for i := range peers {
-		peers[i] = fmt.Sprintf("%0*d", im.MaxUserIDBytes, i)
+	h.accounts(t, "owner")
+	updates := make([]store.ConversationUpdate, conversation.MaxListLimit)
+	for i := range updates {
+		updates[i] = store.ConversationUpdate{
+			Owner: "owner", Conv: im.Group(fmt.Sprintf("%0*d", im.MaxGroupIDBytes, i)),
+			LastSeq: 1, LastTime: h.now.Load(), MaxSeq: 1, Unread: 1, Newest: h.now.Load(),
+		}
 	}
-	h.accounts(t, append(peers, "owner")...)
-	for _, p := range peers {
-		h.send(t, p, "owner")
+	if err := h.store.UpdateConversations(context.Background(), h.app, updates); err != nil {
+		t.Fatal(err)
 	}
 	page, err := h.svc.List(context.Background(), conversation.ListRequest{SDKAppID: h.app, Owner: "owner", Limit: conversation.MaxListLimit})
 	if err != nil || len(page.Conversations) != conversation.MaxListLimit {
@@ -425,4 +429,68 @@ func TestListPageBytes(t *testing.T) {
 	if len(enc) > conversation.MaxListPageBytes {
 		t.Errorf("a full page encodes to %d bytes, over MaxListPageBytes %d", len(enc), conversation.MaxListPageBytes)
 	}
+}
+
+// TestGroupConversation: a group conversation (written into the store
+// directly: no service creates one yet) is listed, marked read and deleted
+// through the service apart from the C2C conversation with the same ID;
+// events name it by Type 2 and GroupID, and nobody gets a read receipt.
+func TestGroupConversation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.accounts(t, "alice", "bob")
+		h.send(t, "alice", "bob")
+		group := im.Group("alice")
+		err := h.store.UpdateConversations(ctx, h.app, []store.ConversationUpdate{
+			{Owner: "bob", Conv: group, LastSeq: 4, LastTime: h.now.Load() + 1000, MaxSeq: 4, Unread: 4, Newest: h.now.Load() + 1000},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob"})
+		if err != nil || len(page.Conversations) != 2 || page.Conversations[0].Conv != group || page.Conversations[1].Conv != im.C2C("alice") {
+			t.Fatalf("List = %+v, %v; want the group's, then alice's", page, err)
+		}
+		h.bus.take("")
+
+		conv, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: group, UpToSeq: 3, Session: "b1"})
+		if err != nil || conv.Conv != group || conv.ReadSeq != 3 || conv.Unread != 1 {
+			t.Errorf("MarkRead(group, 3) = %+v, %v; want ReadSeq 3, Unread 1", conv, err)
+		}
+		if convs, err := h.store.GetConversations(ctx, h.app, "bob", []im.ConvID{im.C2C("alice")}); err != nil ||
+			convs[im.C2C("alice")].ReadSeq != 0 || convs[im.C2C("alice")].Unread != 1 {
+			t.Errorf("alice's C2C conversation changed: %+v, %v", convs, err)
+		}
+		if ev := h.bus.take(protocol.EventReadReceipt); len(ev) != 0 {
+			t.Errorf("read receipts for a group conversation: %v", ev)
+		}
+		conv, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: group, Session: "b1"})
+		if err != nil || conv.ReadSeq != 4 || conv.Unread != 0 {
+			t.Errorf("MarkRead(group, everything) = %+v, %v; want ReadSeq 4, Unread 0", conv, err)
+		}
+		unread := h.bus.take(protocol.EventUnreadChanged)
+		if len(unread) != 1 || string(unread[0].ev.Data) != `{"TotalUnread":1,"Type":2,"GroupID":"alice","Unread":0,"ReadSeq":4}` {
+			t.Errorf("unread_changed events %v", unread)
+		}
+
+		_, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: group, UpToTime: 1})
+		wantCode(t, "a read time for a group", err, im.CodeInvalidParameter)
+		_, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.Group("")})
+		wantCode(t, "an empty GroupId", err, im.CodeInvalidParameter)
+		_, err = h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.ConvID{Kind: 7, ID: "x"}})
+		wantCode(t, "an unknown kind", err, im.CodeInvalidParameter)
+		err = h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "ghost", Conv: group})
+		wantCode(t, "a group conversation of a missing owner", err, im.CodeAccountNotFound)
+
+		if err := h.svc.Delete(ctx, conversation.DeleteRequest{SDKAppID: h.app, Owner: "bob", Conv: group, Session: "b1"}); err != nil {
+			t.Fatalf("Delete(group): %v", err)
+		}
+		if ev := h.bus.take(protocol.EventConversationDeleted); len(ev) != 1 || string(ev[0].ev.Data) != `{"Type":2,"GroupID":"alice"}` {
+			t.Errorf("conversation_deleted events %v", ev)
+		}
+		page, err = h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob"})
+		if err != nil || len(page.Conversations) != 1 || page.Conversations[0].Conv != im.C2C("alice") {
+			t.Errorf("List after deleting the group's = %+v, %v; want alice's only", page, err)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/pkg/protocol"
 )
 
@@ -11,7 +12,7 @@ import (
 type DeleteRequest struct {
 	SDKAppID uint64
 	Owner    string
-	Peer     string
+	Conv     im.ConvID
 	// ClearHistory also clears the owner's history of the conversation
 	// (recentcontact/delete ClearRamble 1): the owner's history and sync no
 	// longer show anything up to the conversation's last message, even if
@@ -27,29 +28,33 @@ type DeleteRequest struct {
 // protocol.EventConversationDeleted, and protocol.EventUnreadChanged if it
 // had unread messages.
 //
-// Codes: 70402 malformed UserIDs; 70107 Owner or Peer is not an account.
+// Codes: 70402 malformed UserIDs or conversation; 70107 Owner or the C2C
+// peer is not an account.
 func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
-	if err := s.checkUsers(ctx, req.SDKAppID, req.Owner, req.Peer); err != nil {
+	if err := s.checkConv(ctx, req.SDKAppID, req.Owner, req.Conv); err != nil {
 		return err
 	}
-	prev, existed, err := s.get(ctx, req.SDKAppID, req.Owner, req.Peer)
+	prev, existed, err := s.get(ctx, req.SDKAppID, req.Owner, req.Conv)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteConversation(ctx, req.SDKAppID, req.Owner, req.Peer, req.ClearHistory); err != nil {
-		return fmt.Errorf("conversation: delete %q-%q in app %d: %w", req.Owner, req.Peer, req.SDKAppID, err)
+	if err := s.store.DeleteConversation(ctx, req.SDKAppID, req.Owner, req.Conv, req.ClearHistory); err != nil {
+		return fmt.Errorf("conversation: delete %q's %v in app %d: %w", req.Owner, req.Conv, req.SDKAppID, err)
 	}
 	if !existed {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	ev := protocol.ConversationDeleted{Peer: req.Peer}
+	ev := protocol.ConversationDeleted{}
+	ev.Type, ev.Peer, ev.GroupID = wireConv(req.Conv)
 	if req.ClearHistory {
 		ev.ClearRamble = 1
 	}
 	s.publish(ctx, req.SDKAppID, req.Owner, protocol.EventConversationDeleted, req.Session, ev)
 	if prev.Unread > 0 {
-		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, protocol.UnreadChanged{Peer: req.Peer})
+		ev := protocol.UnreadChanged{}
+		ev.Type, ev.Peer, ev.GroupID = wireConv(req.Conv)
+		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, ev)
 	}
 	return nil
 }

@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
 // Page sizes of List.
 //
 // A page is bounded in bytes by its count: an entry carries no message
-// content, only a Peer of at most im.MaxUserIDBytes and five numbers, so a
+// content, only a conversation ID of at most im.MaxGroupIDBytes and six
+// numbers, so a
 // full page encodes to well under MaxListPageBytes on either edge.
 const (
 	DefaultListLimit = 100
@@ -21,7 +23,7 @@ const (
 )
 
 // Cursor is a position in a user's recent-contacts list, which is ordered
-// by UpdatedAt (newest first) and, among equal UpdatedAt, by peer.
+// by UpdatedAt (newest first) and, among equal UpdatedAt, by kind and ID.
 //
 // It maps onto the reference's recentcontact/get_list cursor fields:
 // TimeStamp is UpdatedAt, in Unix milliseconds (the reference's unit is not
@@ -70,13 +72,13 @@ func (s *Service) List(ctx context.Context, req ListRequest) (Page, error) {
 	if req.Cursor.UpdatedAt == 0 {
 		w.start = Cursor{}
 	}
-	// Store pages are read with the store's own (UpdatedAt, Peer) cursor;
-	// w translates them into the (UpdatedAt, Index) cursor.
-	before, afterPeer := w.start.UpdatedAt, ""
+	// Store pages are read with the store's own (UpdatedAt, ConvID)
+	// cursor; w translates them into the (UpdatedAt, Index) cursor.
+	before, after := w.start.UpdatedAt, im.ConvID{}
 	// Index is the caller's; bounded here so the sum cannot overflow.
 	batch := min(limit+1+min(w.start.Index, 1000), 1000)
 	for {
-		convs, err := s.store.ListConversations(ctx, req.SDKAppID, req.Owner, before, afterPeer, batch)
+		convs, err := s.store.ListConversations(ctx, req.SDKAppID, req.Owner, before, after, batch)
 		if err != nil {
 			return Page{}, fmt.Errorf("conversation: list of %q in app %d: %w", req.Owner, req.SDKAppID, err)
 		}
@@ -84,7 +86,7 @@ func (s *Service) List(ctx context.Context, req ListRequest) (Page, error) {
 			if w.take(c, limit) {
 				return w.page(false), nil
 			}
-			before, afterPeer = c.UpdatedAt, c.Peer
+			before, after = c.UpdatedAt, c.Conv
 		}
 		if len(convs) < batch {
 			return w.page(true), nil

@@ -13,16 +13,15 @@ import (
 // MaxUnreadPeers bounds UnreadCounts' peer list.
 const MaxUnreadPeers = 500
 
-// ReadRequest asks MarkRead to mark the owner's conversation with a peer
-// read.
+// ReadRequest asks MarkRead to mark one of the owner's conversations read.
 type ReadRequest struct {
 	SDKAppID uint64
 	Owner    string // the reader
-	Peer     string
+	Conv     im.ConvID
 	// UpToSeq marks read up to this MsgSeq (capped at the newest message).
 	// 0: up to the newest message, or with UpToTime, up to the newest
 	// message sent at or before UpToTime (Unix seconds; admin_set_msg_read
-	// MsgReadTime).
+	// MsgReadTime; C2C conversations only).
 	UpToSeq  uint64
 	UpToTime int64
 	// Session is the reader's WebSocket session, which gets no
@@ -31,13 +30,15 @@ type ReadRequest struct {
 }
 
 // MarkRead moves the owner's read position forward (never back) and
-// returns the conversation as it now is. When the position moves, the
-// peer's devices get protocol.EventReadReceipt; when the unread count or
-// position changes, the owner's other devices get
-// protocol.EventUnreadChanged with the new total. Marking a conversation that does not exist changes nothing.
+// returns the conversation as it now is. When the position of a C2C
+// conversation moves, the peer's devices get protocol.EventReadReceipt;
+// when the unread count or position changes, the owner's other devices get
+// protocol.EventUnreadChanged with the new total. Marking a conversation
+// that does not exist changes nothing.
 //
-// Codes: 70402 malformed UserIDs, UpToSeq beyond im.MaxSeq or UpToTime
-// outside 0..im.MaxUnixSeconds; 70107 Owner or Peer is not an account.
+// Codes: 70402 malformed UserIDs or conversation, UpToSeq beyond im.MaxSeq,
+// UpToTime outside 0..im.MaxUnixSeconds or given for a group; 70107 Owner
+// or the C2C peer is not an account.
 func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, error) {
 	if err := im.CheckSeq("UpToSeq", req.UpToSeq, im.CodeInvalidParameter); err != nil {
 		return Conversation{}, err
@@ -45,12 +46,15 @@ func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, 
 	if err := im.CheckUnixSeconds("UpToTime", req.UpToTime, im.CodeInvalidParameter); err != nil {
 		return Conversation{}, err
 	}
-	if err := s.checkUsers(ctx, req.SDKAppID, req.Owner, req.Peer); err != nil {
+	if err := s.checkConv(ctx, req.SDKAppID, req.Owner, req.Conv); err != nil {
 		return Conversation{}, err
 	}
-	prev, ok, err := s.get(ctx, req.SDKAppID, req.Owner, req.Peer)
+	if req.Conv.Kind != im.ConvC2C && req.UpToTime != 0 {
+		return Conversation{}, im.Errorf(im.CodeInvalidParameter, "a read time applies to C2C conversations only")
+	}
+	prev, ok, err := s.get(ctx, req.SDKAppID, req.Owner, req.Conv)
 	if err != nil || !ok {
-		return Conversation{Peer: req.Peer}, err
+		return Conversation{Conv: req.Conv}, err
 	}
 	upTo, err := s.readTarget(ctx, &req, prev)
 	if err != nil {
@@ -59,30 +63,40 @@ func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, 
 	if upTo <= prev.ReadSeq && prev.Unread == 0 {
 		return fromStore(prev), nil
 	}
-	conv, err := s.store.MarkRead(ctx, req.SDKAppID, req.Owner, req.Peer, upTo)
+	conv, err := s.store.MarkRead(ctx, req.SDKAppID, req.Owner, req.Conv, upTo)
 	if errors.Is(err, store.ErrNotFound) {
-		return Conversation{Peer: req.Peer}, nil // deleted meanwhile
+		return Conversation{Conv: req.Conv}, nil // deleted meanwhile
 	}
 	if err != nil {
-		return Conversation{}, fmt.Errorf("conversation: mark %q-%q read in app %d: %w", req.Owner, req.Peer, req.SDKAppID, err)
+		return Conversation{}, fmt.Errorf("conversation: mark %q's %v read in app %d: %w", req.Owner, req.Conv, req.SDKAppID, err)
 	}
 	ctx = context.WithoutCancel(ctx)
-	if conv.ReadSeq > prev.ReadSeq && req.Owner != req.Peer {
-		s.publish(ctx, req.SDKAppID, req.Peer, protocol.EventReadReceipt, "", protocol.ReadReceipt{Peer: req.Owner, ReadSeq: conv.ReadSeq})
+	if conv.ReadSeq > prev.ReadSeq && req.Conv.Kind == im.ConvC2C && req.Owner != req.Conv.ID {
+		s.publish(ctx, req.SDKAppID, req.Conv.ID, protocol.EventReadReceipt, "", protocol.ReadReceipt{Peer: req.Owner, ReadSeq: conv.ReadSeq})
 	}
 	if conv.Unread != prev.Unread || conv.ReadSeq != prev.ReadSeq {
-		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, protocol.UnreadChanged{Peer: req.Peer, Unread: conv.Unread, ReadSeq: conv.ReadSeq})
+		ev := protocol.UnreadChanged{Unread: conv.Unread, ReadSeq: conv.ReadSeq}
+		ev.Type, ev.Peer, ev.GroupID = wireConv(req.Conv)
+		s.unreadChanged(ctx, req.SDKAppID, req.Owner, req.Session, ev)
 	}
 	return fromStore(conv), nil
 }
 
-// readTarget is the MsgSeq a ReadRequest marks read up to.
+// readTarget is the MsgSeq a ReadRequest marks read up to. For a group
+// conversation, whose messages are not readable here, it is UpToSeq or,
+// for everything, the largest seq: the store caps it at the newest.
 func (s *Service) readTarget(ctx context.Context, req *ReadRequest, prev store.Conversation) (uint64, error) {
+	if req.Conv.Kind != im.ConvC2C {
+		if req.UpToSeq > 0 {
+			return req.UpToSeq, nil
+		}
+		return im.MaxSeq, nil
+	}
 	var q store.HistoryQuery
 	if req.UpToSeq == 0 && req.UpToTime > 0 {
 		q.MaxTime = req.UpToTime*1000 + 999
 	}
-	newest, err := s.newestSeq(ctx, req.SDKAppID, req.Owner, req.Peer, q)
+	newest, err := s.newestSeq(ctx, req.SDKAppID, req.Owner, req.Conv.ID, q)
 	if err != nil {
 		return 0, err
 	}
@@ -111,7 +125,8 @@ func (s *Service) newestSeq(ctx context.Context, sdkAppID uint64, a, b string, q
 // MarkAllRead marks every conversation of the owner read up to its last
 // message and returns the owner's total unread afterwards (messages sent
 // with NoLastMsg after a conversation's last message stay unread). The
-// owner's other devices get protocol.EventUnreadChanged without a Peer.
+// owner's other devices get protocol.EventUnreadChanged naming no
+// conversation.
 //
 // Codes: 70402 a malformed Owner; 70107 not an account.
 func (s *Service) MarkAllRead(ctx context.Context, sdkAppID uint64, owner, session string) (int, error) {
@@ -143,15 +158,15 @@ func (s *Service) TotalUnread(ctx context.Context, sdkAppID uint64, owner string
 func (s *Service) totalUnread(ctx context.Context, sdkAppID uint64, owner string) (int, error) {
 	const batch = 1000
 	total := 0
-	before, afterPeer := int64(0), ""
+	before, after := int64(0), im.ConvID{}
 	for {
-		convs, err := s.store.ListConversations(ctx, sdkAppID, owner, before, afterPeer, batch)
+		convs, err := s.store.ListConversations(ctx, sdkAppID, owner, before, after, batch)
 		if err != nil {
 			return 0, fmt.Errorf("conversation: total unread of %q in app %d: %w", owner, sdkAppID, err)
 		}
 		for _, c := range convs {
 			total += c.Unread
-			before, afterPeer = c.UpdatedAt, c.Peer
+			before, after = c.UpdatedAt, c.Conv
 		}
 		if len(convs) < batch {
 			return total, nil
@@ -210,14 +225,18 @@ func (s *Service) UnreadCounts(ctx context.Context, sdkAppID uint64, owner strin
 	if err != nil {
 		return UnreadCounts{}, err
 	}
-	convs := map[string]store.Conversation{}
+	convs := map[im.ConvID]store.Conversation{}
 	if len(existing) > 0 {
-		if convs, err = s.store.GetConversations(ctx, sdkAppID, owner, existing); err != nil {
+		ids := make([]im.ConvID, len(existing))
+		for i, p := range existing {
+			ids[i] = im.C2C(p)
+		}
+		if convs, err = s.store.GetConversations(ctx, sdkAppID, owner, ids); err != nil {
 			return UnreadCounts{}, fmt.Errorf("conversation: unread of %q in app %d: %w", owner, sdkAppID, err)
 		}
 	}
 	for _, p := range existing {
-		out.Peers = append(out.Peers, PeerUnread{Peer: p, Unread: convs[p].Unread})
+		out.Peers = append(out.Peers, PeerUnread{Peer: p, Unread: convs[im.C2C(p)].Unread})
 	}
 	out.Total, err = s.totalUnread(ctx, sdkAppID, owner)
 	return out, err

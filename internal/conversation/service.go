@@ -1,5 +1,6 @@
-// Package conversation keeps each user's recent contacts (C2C
-// conversations): the list with its paging cursor, unread counts and read
+// Package conversation keeps each user's recent contacts (conversations of
+// every kind, im.ConvID: C2C ones now, group ones once groups store
+// messages): the list with its paging cursor, unread counts and read
 // positions, marking read, total unread, read receipts and deleting a
 // conversation (reference-api.md §3.7, requirements.md §6).
 //
@@ -66,7 +67,8 @@ func New(cfg Config) *Service {
 
 // Conversation is one entry of a user's recent contacts.
 type Conversation struct {
-	Peer string
+	// Conv names the conversation: the C2C peer, or the group.
+	Conv im.ConvID
 	// LastSeq and LastTime (Unix seconds) describe the last message; 0
 	// when the conversation has none (only NoLastMsg messages).
 	LastSeq  uint64
@@ -81,7 +83,7 @@ type Conversation struct {
 
 func fromStore(c store.Conversation) Conversation {
 	return Conversation{
-		Peer: c.Peer, LastSeq: c.LastSeq, LastTime: c.LastTime / 1000,
+		Conv: c.Conv, LastSeq: c.LastSeq, LastTime: c.LastTime / 1000,
 		ReadSeq: c.ReadSeq, Unread: c.Unread, UpdatedAt: c.UpdatedAt,
 	}
 }
@@ -105,12 +107,29 @@ func (s *Service) checkUsers(ctx context.Context, sdkAppID uint64, ids ...string
 	return nil
 }
 
-// get returns the owner's conversation with peer and whether it exists.
-func (s *Service) get(ctx context.Context, sdkAppID uint64, owner, peer string) (store.Conversation, bool, error) {
-	convs, err := s.store.GetConversations(ctx, sdkAppID, owner, []string{peer})
-	if err != nil {
-		return store.Conversation{}, false, fmt.Errorf("conversation: %q with %q in app %d: %w", owner, peer, sdkAppID, err)
+// checkConv validates conv and requires the owner, and a C2C peer, to be
+// accounts. A group's existence and membership are not checked: groups do
+// not exist yet, so no group conversation can either, and reading or
+// deleting a missing conversation changes nothing.
+func (s *Service) checkConv(ctx context.Context, sdkAppID uint64, owner string, conv im.ConvID) error {
+	switch conv.Kind {
+	case im.ConvC2C:
+		return s.checkUsers(ctx, sdkAppID, owner, conv.ID)
+	case im.ConvGroup:
+		if err := conv.Check(); err != nil {
+			return im.Errorf(im.CodeInvalidParameter, "%v", err)
+		}
+		return s.checkUsers(ctx, sdkAppID, owner)
 	}
-	c, ok := convs[peer]
+	return im.Errorf(im.CodeInvalidParameter, "conversation type %d: want %d (C2C) or %d (group)", conv.Kind, im.ConvC2C, im.ConvGroup)
+}
+
+// get returns the owner's conversation conv and whether it exists.
+func (s *Service) get(ctx context.Context, sdkAppID uint64, owner string, conv im.ConvID) (store.Conversation, bool, error) {
+	convs, err := s.store.GetConversations(ctx, sdkAppID, owner, []im.ConvID{conv})
+	if err != nil {
+		return store.Conversation{}, false, fmt.Errorf("conversation: %q's %v in app %d: %w", owner, conv, sdkAppID, err)
+	}
+	c, ok := convs[conv]
 	return c, ok, nil
 }

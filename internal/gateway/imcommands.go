@@ -153,10 +153,26 @@ func (h *messaging) history(ctx context.Context, s *Session, data json.RawMessag
 }
 
 func toConversationItem(c conversation.Conversation) protocol.Conversation {
-	return protocol.Conversation{
-		Peer: c.Peer, LastSeq: c.LastSeq, LastTime: c.LastTime,
+	item := protocol.Conversation{
+		Type: protocol.ConvC2C, Peer: c.Conv.ID, LastSeq: c.LastSeq, LastTime: c.LastTime,
 		ReadSeq: c.ReadSeq, Unread: c.Unread, UpdatedAt: c.UpdatedAt,
 	}
+	if c.Conv.Kind == im.ConvGroup {
+		item.Type, item.Peer, item.GroupID = protocol.ConvGroup, "", c.Conv.ID
+	}
+	return item
+}
+
+// convOf reads the conversation a request names: Type 1 (or absent) with
+// Peer, Type 2 with GroupID. The service validates the ID.
+func convOf(typ int, peer, groupID string) (im.ConvID, error) {
+	switch typ {
+	case 0, protocol.ConvC2C:
+		return im.C2C(peer), nil
+	case protocol.ConvGroup:
+		return im.Group(groupID), nil
+	}
+	return im.ConvID{}, im.Errorf(im.CodeInvalidParameter, "Type %d: want %d (C2C) or %d (group)", typ, protocol.ConvC2C, protocol.ConvGroup)
 }
 
 // conversations answers a page of the user's recent contacts, with the
@@ -186,16 +202,20 @@ func (h *messaging) conversations(ctx context.Context, s *Session, data json.Raw
 	return out, nil
 }
 
-// markRead marks the conversation with Peer read up to UpToSeq (0: all);
-// the peer's devices get a read receipt, the user's other devices
-// unread_changed.
+// markRead marks the conversation (Peer, or a group) read up to UpToSeq
+// (0: all); a C2C peer's devices get a read receipt, the user's other
+// devices unread_changed.
 func (h *messaging) markRead(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
 	var req protocol.MarkReadRequest
 	if err := decodeData(data, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
+	id, err := convOf(req.Type, req.Peer, req.GroupID)
+	if err != nil {
+		return nil, err
+	}
 	conv, err := h.convs.MarkRead(ctx, conversation.ReadRequest{
-		SDKAppID: s.SDKAppID(), Owner: s.UserID(), Peer: req.Peer, UpToSeq: req.UpToSeq, Session: s.ID(),
+		SDKAppID: s.SDKAppID(), Owner: s.UserID(), Conv: id, UpToSeq: req.UpToSeq, Session: s.ID(),
 	})
 	if err != nil {
 		return nil, err
@@ -221,15 +241,19 @@ func (h *messaging) totalUnread(ctx context.Context, s *Session, _ json.RawMessa
 	return protocol.TotalUnreadAnswer{TotalUnread: total}, nil
 }
 
-// deleteConversation removes the conversation with Peer from the user's
-// list, optionally clearing the user's history of it.
+// deleteConversation removes the conversation (Peer, or a group) from the
+// user's list, optionally clearing the user's history of it.
 func (h *messaging) deleteConversation(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
 	var req protocol.DeleteConversationRequest
 	if err := decodeData(data, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
+	id, err := convOf(req.Type, req.Peer, req.GroupID)
+	if err != nil {
+		return nil, err
+	}
 	return nil, h.convs.Delete(ctx, conversation.DeleteRequest{
-		SDKAppID: s.SDKAppID(), Owner: s.UserID(), Peer: req.Peer, ClearHistory: req.ClearHistory, Session: s.ID(),
+		SDKAppID: s.SDKAppID(), Owner: s.UserID(), Conv: id, ClearHistory: req.ClearHistory, Session: s.ID(),
 	})
 }
 

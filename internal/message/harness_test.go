@@ -225,11 +225,11 @@ func (h *harness) history(t testing.TB, user, peer string) []message.Message {
 // conv returns owner's conversation with peer (zero when none).
 func (h *harness) conv(t testing.TB, owner, peer string) store.Conversation {
 	t.Helper()
-	convs, err := h.store.GetConversations(context.Background(), h.app, owner, []string{peer})
+	convs, err := h.store.GetConversations(context.Background(), h.app, owner, []im.ConvID{im.C2C(peer)})
 	if err != nil {
 		t.Fatalf("conversation: %v", err)
 	}
-	return convs[peer]
+	return convs[im.C2C(peer)]
 }
 
 // decode parses an event payload into a generic map.

@@ -222,11 +222,12 @@ func visibleTo(viewer string, r *store.C2CMessage) bool {
 
 // conversation returns the owner's conversation with peer (zero if none).
 func (s *Service) conversation(ctx context.Context, sdkAppID uint64, owner, peer string) (store.Conversation, error) {
-	convs, err := s.store.GetConversations(ctx, sdkAppID, owner, []string{peer})
+	conv := im.C2C(peer)
+	convs, err := s.store.GetConversations(ctx, sdkAppID, owner, []im.ConvID{conv})
 	if err != nil {
 		return store.Conversation{}, fmt.Errorf("message: conversation of %q with %q in app %d: %w", owner, peer, sdkAppID, err)
 	}
-	return convs[peer], nil
+	return convs[conv], nil
 }
 
 // readSeq returns how far owner has read the conversation with peer.

@@ -105,7 +105,7 @@ func TestHistoryPagingAndTimeRange(t *testing.T) {
 		_, err = h.svc.History(ctx, message.HistoryRequest{SDKAppID: h.app, User: "alice", Peer: ""})
 		wantCode(t, "no peer", err, im.CodeMsgToAccount)
 		// A viewer's cleared history is not shown to them; the peer keeps it.
-		if err := h.store.DeleteConversation(ctx, h.app, "bob", "alice", true); err != nil {
+		if err := h.store.DeleteConversation(ctx, h.app, "bob", im.C2C("alice"), true); err != nil {
 			t.Fatal(err)
 		}
 		h.send(t, "alice", "bob", "after clear", 99)
@@ -128,7 +128,7 @@ func TestRoamHistory(t *testing.T) {
 			h.advance(time.Second)
 		}
 		ctx := context.Background()
-		if _, err := h.store.MarkRead(ctx, h.app, "bob", "alice", 3); err != nil {
+		if _, err := h.store.MarkRead(ctx, h.app, "bob", im.C2C("alice"), 3); err != nil {
 			t.Fatal(err)
 		}
 		req := message.RoamRequest{SDKAppID: h.app, Operator: "alice", Peer: "bob", MaxCnt: 2, MinTime: start, MaxTime: start + 100}

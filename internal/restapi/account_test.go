@@ -28,6 +28,8 @@ type accountsAPI struct {
 	app     tenant.App
 	tenants *tenant.Service
 	sig     string
+	// store is the server's store, set by newMessagingAPI only.
+	store *sqlstore.Store
 }
 
 // newAccountsAPI starts the server; clock is the account service's (nil:

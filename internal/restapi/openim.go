@@ -412,7 +412,7 @@ func (s *Server) adminSetMsgRead(ctx context.Context, call Call, body []byte) (a
 		return nil, err
 	}
 	_, err := s.conversations.MarkRead(ctx, conversation.ReadRequest{
-		SDKAppID: call.SDKAppID, Owner: req.Report, Peer: req.Peer, UpToTime: req.MsgReadTime,
+		SDKAppID: call.SDKAppID, Owner: req.Report, Conv: im.C2C(req.Peer), UpToTime: req.MsgReadTime,
 	})
 	return nil, err
 }

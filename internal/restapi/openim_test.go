@@ -49,7 +49,7 @@ func newMessagingAPI(t *testing.T, users ...string) *accountsAPI {
 		Conversations: conversation.New(conversation.Config{Store: st, Bus: lb}),
 	}))
 	t.Cleanup(srv.Close)
-	api := &accountsAPI{url: srv.URL, app: app, tenants: tenants}
+	api := &accountsAPI{url: srv.URL, app: app, tenants: tenants, store: st}
 	api.sig = api.userSig(t, tenant.DefaultAdmin, time.Now())
 	for _, u := range users {
 		api.mustOK(t, "im_open_login_svc/account_import", fmt.Sprintf(`{"UserID":%q,"Nick":"Nick %s"}`, u, u))

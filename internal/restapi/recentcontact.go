@@ -12,10 +12,11 @@ import (
 // service's 50xxx: 50001 an account that does not exist, 50002 bad
 // parameters.
 
-// Conversation types and codes of recentcontact.
+// Conversation types and codes of recentcontact. The types are im's
+// conversation kinds.
 const (
-	sessionTypeC2C   = 1
-	sessionTypeGroup = 2
+	sessionTypeC2C   = int(im.ConvC2C)
+	sessionTypeGroup = int(im.ConvGroup)
 
 	codeRecentContactNoAccount = 50001
 	codeRecentContactBadParams = 50002
@@ -55,9 +56,12 @@ type getListResponse struct {
 	SessionItem   []sessionItem `json:"SessionItem"`
 }
 
+// sessionItem names a C2C conversation by To_Account, a group's by
+// GroupId.
 type sessionItem struct {
 	Type    int    `json:"Type"`
-	To      string `json:"To_Account"`
+	To      string `json:"To_Account,omitempty"`
+	GroupID string `json:"GroupId,omitempty"`
 	MsgTime int64  `json:"MsgTime"`
 	TopFlag int    `json:"TopFlag"`
 }
@@ -96,7 +100,13 @@ func (s *Server) recentContactGetList(ctx context.Context, call Call, body []byt
 		resp.CompleteFlag = 1
 	}
 	for i, c := range page.Conversations {
-		resp.SessionItem[i] = sessionItem{Type: sessionTypeC2C, To: c.Peer, MsgTime: c.LastTime}
+		item := sessionItem{Type: int(c.Conv.Kind), MsgTime: c.LastTime}
+		if c.Conv.Kind == im.ConvGroup {
+			item.GroupID = c.Conv.ID
+		} else {
+			item.To = c.Conv.ID
+		}
+		resp.SessionItem[i] = item
 	}
 	return resp, nil
 }
@@ -111,23 +121,28 @@ type recentContactDeleteRequest struct {
 	ClearRamble int    `json:"ClearRamble"`
 }
 
-// recentContactDelete answers delete. Group conversations (Type 2) do not
-// exist yet and are refused with 50002.
+// recentContactDelete answers delete: Type 1 names the conversation by
+// To_Account, Type 2 by ToGroupid. No group conversation exists yet, so
+// deleting one changes nothing (a malformed ToGroupid is 50002).
 func (s *Server) recentContactDelete(ctx context.Context, call Call, body []byte) (any, error) {
 	var req recentContactDeleteRequest
 	if err := decodeBody(body, &req, codeRecentContactBadParams); err != nil {
 		return nil, err
 	}
-	switch {
-	case req.Type == sessionTypeGroup:
-		return nil, im.Errorf(codeRecentContactBadParams, "group conversations are not supported yet (ToGroupid %.40q)", req.ToGroupID)
-	case req.Type != sessionTypeC2C:
+	var conv im.ConvID
+	switch req.Type {
+	case sessionTypeC2C:
+		conv = im.C2C(req.To)
+	case sessionTypeGroup:
+		conv = im.Group(req.ToGroupID)
+	default:
 		return nil, im.Errorf(codeRecentContactBadParams, "Type %d: want 1 (C2C) or 2 (group)", req.Type)
-	case req.ClearRamble != 0 && req.ClearRamble != 1:
+	}
+	if req.ClearRamble != 0 && req.ClearRamble != 1 {
 		return nil, im.Errorf(codeRecentContactBadParams, "ClearRamble %d: want 0 or 1", req.ClearRamble)
 	}
 	err := s.conversations.Delete(ctx, conversation.DeleteRequest{
-		SDKAppID: call.SDKAppID, Owner: req.From, Peer: req.To, ClearHistory: req.ClearRamble == 1,
+		SDKAppID: call.SDKAppID, Owner: req.From, Conv: conv, ClearHistory: req.ClearRamble == 1,
 	})
 	return nil, recentContactError(err)
 }

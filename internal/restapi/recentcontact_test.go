@@ -1,9 +1,13 @@
 package restapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/internal/store"
 )
 
 func TestRecentContact(t *testing.T) {
@@ -40,7 +44,9 @@ func TestRecentContact(t *testing.T) {
 	api.run(t, []restCase{
 		{name: "delete", command: "recentcontact/delete", body: `{"From_Account":"me","Type":1,"To_Account":"a","ClearRamble":1}`},
 		{name: "delete lower-case type", command: "recentcontact/delete", body: `{"From_Account":"me","type":1,"To_Account":"b"}`},
-		{name: "delete group", command: "recentcontact/delete", body: `{"From_Account":"me","Type":2,"ToGroupid":"@TGS#1"}`, code: 50002},
+		{name: "delete missing group", command: "recentcontact/delete", body: `{"From_Account":"me","Type":2,"ToGroupid":"@TGS#1"}`},
+		{name: "delete group without id", command: "recentcontact/delete", body: `{"From_Account":"me","Type":2,"To_Account":"a"}`, code: 50002},
+		{name: "delete group of unknown owner", command: "recentcontact/delete", body: `{"From_Account":"ghost","Type":2,"ToGroupid":"@TGS#1"}`, code: 50001},
 		{name: "delete bad type", command: "recentcontact/delete", body: `{"From_Account":"me","Type":3,"To_Account":"c"}`, code: 50002},
 		{name: "delete unknown owner", command: "recentcontact/delete", body: `{"From_Account":"ghost","Type":1,"To_Account":"c"}`, code: 50001},
 		{name: "delete unknown peer", command: "recentcontact/delete", body: `{"From_Account":"me","Type":1,"To_Account":"ghost"}`, code: 50001},
@@ -69,5 +75,37 @@ func TestRecentContact(t *testing.T) {
 	unread := api.mustOK(t, "openim/get_c2c_unread_msg_num", `{"To_Account":"me"}`)
 	if unread["AllC2CUnreadMsgNum"] != json.Number("1") {
 		t.Errorf("unread after deletes: %v", unread)
+	}
+}
+
+// TestRecentContactGroupConversation: a group conversation (written into
+// the store directly: no service creates one yet) is listed with Type 2 and
+// GroupId, apart from a C2C conversation whose peer has the same ID, and
+// delete with Type 2 removes only it.
+func TestRecentContactGroupConversation(t *testing.T) {
+	t.Parallel()
+	api := newMessagingAPI(t, "me", "g1")
+	api.mustOK(t, "openim/sendmsg", fmt.Sprintf(`{"From_Account":"g1","To_Account":"me","MsgRandom":1,"MsgBody":%s}`, textBody("x")))
+	err := api.store.UpdateConversations(context.Background(), api.app.SDKAppID, []store.ConversationUpdate{
+		{Owner: "me", Conv: im.Group("g1"), LastSeq: 1, LastTime: 4_000_000_000_000, MaxSeq: 1, Unread: 1, Newest: 4_000_000_000_000},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := api.mustOK(t, "recentcontact/get_list", `{"From_Account":"me"}`)["SessionItem"].([]any)
+	if len(items) != 2 {
+		t.Fatalf("SessionItem %v, want the group's and g1's", items)
+	}
+	group, c2c := items[0].(map[string]any), items[1].(map[string]any)
+	if group["Type"] != json.Number("2") || group["GroupId"] != "g1" || group["To_Account"] != nil || group["MsgTime"] != json.Number("4000000000") {
+		t.Errorf("group item %v, want Type 2, GroupId g1, MsgTime 4000000000, no To_Account", group)
+	}
+	if c2c["Type"] != json.Number("1") || c2c["To_Account"] != "g1" || c2c["GroupId"] != nil {
+		t.Errorf("C2C item %v, want Type 1, To_Account g1, no GroupId", c2c)
+	}
+	api.mustOK(t, "recentcontact/delete", `{"From_Account":"me","Type":2,"ToGroupid":"g1"}`)
+	items = api.mustOK(t, "recentcontact/get_list", `{"From_Account":"me"}`)["SessionItem"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["To_Account"] != "g1" {
+		t.Errorf("after deleting the group's conversation: %v, want only the C2C one", items)
 	}
 }

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/parley-im/parley/internal/im"
+)
 
 // queuedKey is the context key of WithQueuedNotice.
 type queuedKey struct{}
@@ -106,8 +110,10 @@ type C2CUpdate struct {
 // Msg is the message as stored now (its current Doc and State).
 type SyncEntry struct {
 	SyncSeq uint64
-	Peer    string // the other participant
-	Msg     C2CMessage
+	// Conv is the entry's conversation from the user's point of view
+	// (for now always C2C: the other participant).
+	Conv im.ConvID
+	Msg  C2CMessage
 	// Revision: this entry re-announces a stored message whose state
 	// changed (UpdateC2C); the message has its own, earlier entry.
 	Revision bool
@@ -117,8 +123,8 @@ type SyncEntry struct {
 type SyncQuery struct {
 	After uint64 // entries with SyncSeq > After
 	Limit int    // page size, > 0
-	// PerPeer, when > 0, keeps only the latest PerPeer entries of each peer
-	// among all entries after After (the offline cache: older ones stay
+	// PerPeer, when > 0, keeps only the latest PerPeer entries of each
+	// conversation among all entries after After (the offline cache: older ones stay
 	// reachable through history).
 	PerPeer int
 }
@@ -212,10 +218,14 @@ type Messages interface {
 	DeleteC2CBefore(ctx context.Context, sdkAppID uint64, before int64, limit int) (int, error)
 }
 
-// Conversation is one entry of a user's recent contacts.
+// Conversation is one entry of a user's recent contacts. Its seqs are
+// those of its kind: a C2C pair's seqs, or (later) a group's SEQ.
 type Conversation struct {
 	Owner string
-	Peer  string // C2C peer UserID
+	// Conv names the conversation from the owner's point of view: a C2C
+	// peer or a group. A group conversation and a C2C one with the same ID
+	// string are different rows.
+	Conv im.ConvID
 	// LastSeq and LastTime describe the last message of the conversation
 	// (0 when none, e.g. only NoLastMsg messages).
 	LastSeq  uint64
@@ -231,23 +241,53 @@ type Conversation struct {
 	ClearedSeq uint64
 }
 
-// Conversations stores each user's recent contacts and read positions.
+// ConversationUpdate is what new messages of one conversation change in
+// one owner's row, for the kinds whose messages AppendC2C does not apply
+// itself (group messages, once they are stored).
+type ConversationUpdate struct {
+	Owner string
+	Conv  im.ConvID
+	// LastSeq and LastTime describe the newest message that becomes the
+	// last message (LastSeq 0: none does; the row keeps its own).
+	LastSeq  uint64
+	LastTime int64
+	// MaxSeq is the highest seq of the messages, NoLastMsg ones included:
+	// read positions never pass it.
+	MaxSeq uint64
+	// Unread is how many of the messages count as unread for the owner.
+	Unread int
+	// Newest (Unix ms) is the time of the newest message: the UpdatedAt of
+	// a row that gets no last message (a new or a deleted one).
+	Newest int64
+}
+
+// Conversations stores each user's recent contacts and read positions,
+// for every kind of conversation.
 type Conversations interface {
 	// ListConversations returns the owner's conversations, most recently
-	// updated first, after the cursor (UpdatedAt, Peer) of the previous
-	// page (zero values for the first page).
-	ListConversations(ctx context.Context, sdkAppID uint64, owner string, beforeUpdated int64, afterPeer string, limit int) ([]Conversation, error)
-	// GetConversations returns the owner's conversations with the given
-	// peers that exist, by peer.
-	GetConversations(ctx context.Context, sdkAppID uint64, owner string, peers []string) (map[string]Conversation, error)
+	// updated first and, among equal UpdatedAt, by Conv (Kind, then ID),
+	// after the cursor (UpdatedAt, Conv) of the previous page's last entry
+	// (zero values for the first page).
+	ListConversations(ctx context.Context, sdkAppID uint64, owner string, beforeUpdated int64, after im.ConvID, limit int) ([]Conversation, error)
+	// GetConversations returns the owner's conversations among convs that
+	// exist, by Conv.
+	GetConversations(ctx context.Context, sdkAppID uint64, owner string, convs []im.ConvID) (map[im.ConvID]Conversation, error)
+	// UpdateConversations applies the updates, in one transaction, as
+	// AppendC2C applies C2C messages: each creates the row or brings a
+	// deleted one back, raises its MaxSeq, replaces its last message when
+	// LastSeq > 0 and adds Unread to its unread count. C2C rows are
+	// AppendC2C's to keep; callers pass other kinds.
+	UpdateConversations(ctx context.Context, sdkAppID uint64, updates []ConversationUpdate) error
 	// MarkRead sets ReadSeq to max(ReadSeq, upTo) and recomputes Unread as
 	// the unread messages after it; ErrNotFound if there is no conversation.
-	MarkRead(ctx context.Context, sdkAppID uint64, owner, peer string, upTo uint64) (Conversation, error)
+	// For kinds whose messages the store does not hold (groups, for now),
+	// Unread becomes at most the seqs after ReadSeq (0 once all are read).
+	MarkRead(ctx context.Context, sdkAppID uint64, owner string, conv im.ConvID, upTo uint64) (Conversation, error)
 	// MarkAllRead marks every conversation of the owner read up to its LastSeq.
 	MarkAllRead(ctx context.Context, sdkAppID uint64, owner string) error
 	// DeleteConversation removes the conversation from the owner's list;
 	// with clearHistory it also deletes the owner's sync entries of it and
 	// records ClearedSeq = LastSeq, kept if the conversation reappears.
 	// Deleting a missing conversation is not an error.
-	DeleteConversation(ctx context.Context, sdkAppID uint64, owner, peer string, clearHistory bool) error
+	DeleteConversation(ctx context.Context, sdkAppID uint64, owner string, conv im.ConvID, clearHistory bool) error
 }

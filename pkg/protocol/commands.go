@@ -159,10 +159,22 @@ type ConversationsAnswer struct {
 	Complete      bool           `json:"Complete"`
 }
 
+// Conversation types: the Type field that names a conversation's kind
+// (the numbers of the REST API's recentcontact Type). A conversation of
+// Type ConvC2C is named by Peer, one of Type ConvGroup by GroupID. In
+// requests Type may be left out for ConvC2C.
+const (
+	ConvC2C   = 1
+	ConvGroup = 2
+)
+
 // Conversation is one entry of the recent contacts, and the answer to
-// mark_read. LastTime is in Unix seconds, UpdatedAt in Unix milliseconds.
+// mark_read: Type, and Peer (C2C) or GroupID (group). LastTime is in Unix
+// seconds, UpdatedAt in Unix milliseconds.
 type Conversation struct {
-	Peer      string `json:"Peer"`
+	Type      int    `json:"Type"`
+	Peer      string `json:"Peer,omitempty"`
+	GroupID   string `json:"GroupID,omitempty"`
 	LastSeq   uint64 `json:"LastSeq"`
 	LastTime  int64  `json:"LastTime"`
 	ReadSeq   uint64 `json:"ReadSeq"`
@@ -171,9 +183,12 @@ type Conversation struct {
 }
 
 // MarkReadRequest is the data of mark_read: read up to MsgSeq UpToSeq
-// (0: everything).
+// (0: everything) the conversation with Peer, or with Type ConvGroup the
+// group GroupID.
 type MarkReadRequest struct {
-	Peer    string `json:"Peer"`
+	Type    int    `json:"Type,omitempty"`
+	Peer    string `json:"Peer,omitempty"`
+	GroupID string `json:"GroupID,omitempty"`
 	UpToSeq uint64 `json:"UpToSeq,omitempty"`
 }
 
@@ -182,9 +197,12 @@ type TotalUnreadAnswer struct {
 	TotalUnread int `json:"TotalUnread"`
 }
 
-// DeleteConversationRequest is the data of delete_conversation.
+// DeleteConversationRequest is the data of delete_conversation: the
+// conversation with Peer, or with Type ConvGroup the group GroupID.
 type DeleteConversationRequest struct {
-	Peer         string `json:"Peer"`
+	Type         int    `json:"Type,omitempty"`
+	Peer         string `json:"Peer,omitempty"`
+	GroupID      string `json:"GroupID,omitempty"`
 	ClearHistory bool   `json:"ClearHistory,omitempty"`
 }
 

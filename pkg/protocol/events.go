@@ -67,21 +67,28 @@ type ReadReceipt struct {
 
 // UnreadChanged is the data of unread_changed:
 //
-//	{"TotalUnread":3,"Peer":"bob","Unread":0,"ReadSeq":12}
+//	{"TotalUnread":3,"Type":1,"Peer":"bob","Unread":0,"ReadSeq":12}
 //
-// After mark_all_read, Peer is left out and Unread and ReadSeq are 0.
+// The conversation is named as in Conversation (Type, Peer or GroupID).
+// After mark_all_read, which names none, they are left out and Unread and
+// ReadSeq are 0.
 type UnreadChanged struct {
 	TotalUnread int    `json:"TotalUnread"`
+	Type        int    `json:"Type,omitempty"`
 	Peer        string `json:"Peer,omitempty"`
+	GroupID     string `json:"GroupID,omitempty"`
 	Unread      int    `json:"Unread"`
 	ReadSeq     uint64 `json:"ReadSeq"`
 }
 
-// ConversationDeleted is the data of conversation_deleted; ClearRamble is
-// 1 when the user's history of it was cleared too.
+// ConversationDeleted is the data of conversation_deleted, naming the
+// conversation as in Conversation; ClearRamble is 1 when the user's
+// history of it was cleared too.
 //
-//	{"Peer":"bob","ClearRamble":1}
+//	{"Type":1,"Peer":"bob","ClearRamble":1}
 type ConversationDeleted struct {
-	Peer        string `json:"Peer"`
+	Type        int    `json:"Type"`
+	Peer        string `json:"Peer,omitempty"`
+	GroupID     string `json:"GroupID,omitempty"`
 	ClearRamble int    `json:"ClearRamble,omitempty"`
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -190,8 +191,9 @@ func insertSyncEntries(b *batchTx, msgs []*pendingMsg) error {
 
 // convUpdate is what a batch changes in one conversation row.
 type convUpdate struct {
-	app         int64
-	owner, peer string
+	app   int64
+	owner string
+	conv  im.ConvID
 	// lastSeq and lastTime: the batch's last message that is not NoLastMsg
 	// (0 if none).
 	lastSeq  uint64
@@ -214,20 +216,24 @@ func (c *convUpdate) updatedAt() int64 {
 // upsertConversations applies the new messages to both participants'
 // conversations, one statement row per conversation row, in key order.
 func upsertConversations(b *batchTx, msgs []*pendingMsg) error {
-	rows := conversationUpdates(msgs)
-	const width = 8
+	return writeConversationUpdates(b, conversationUpdates(msgs))
+}
+
+// writeConversationUpdates upserts the rows, in the order given.
+func writeConversationUpdates(b *batchTx, rows []*convUpdate) error {
+	const width = 9
 	for _, chunk := range pieces(b, rows, maxParamsPerStatement/width) {
 		args := make([]any, 0, width*len(chunk))
 		for _, c := range chunk {
-			args = append(args, c.app, c.owner, c.peer, int64(c.lastSeq), c.lastTime,
+			args = append(args, c.app, c.owner, int(c.conv.Kind), c.conv.ID, int64(c.lastSeq), c.lastTime,
 				int64(c.maxSeq), c.unread, c.updatedAt())
 		}
 		// An update without a last message keeps the row's; UpdatedAt moves
 		// forward with the last message, or with any message when a
 		// deleted conversation reappears.
-		q := `INSERT INTO conversations (sdkappid, owner, peer, last_seq, last_time, max_seq,
+		q := `INSERT INTO conversations (sdkappid, owner, kind, conv_id, last_seq, last_time, max_seq,
 			unread, updated_at) VALUES ` + b.d.tuples(1, len(chunk), make([]string, width)...) + `
-			ON CONFLICT (sdkappid, owner, peer) DO UPDATE SET
+			ON CONFLICT (sdkappid, owner, kind, conv_id) DO UPDATE SET
 			  last_seq = CASE WHEN excluded.last_seq > 0 THEN excluded.last_seq ELSE conversations.last_seq END,
 			  last_time = CASE WHEN excluded.last_seq > 0 THEN excluded.last_time ELSE conversations.last_time END,
 			  max_seq = CASE WHEN excluded.max_seq > conversations.max_seq THEN excluded.max_seq ELSE conversations.max_seq END,
@@ -244,21 +250,33 @@ func upsertConversations(b *batchTx, msgs []*pendingMsg) error {
 	return nil
 }
 
+// convRowKey is a conversation row's primary key.
+type convRowKey struct {
+	app   int64
+	owner string
+	conv  im.ConvID
+}
+
+func (c *convUpdate) key() convRowKey { return convRowKey{c.app, c.owner, c.conv} }
+
+// compareConvRows orders rows by primary key, the order in which
+// concurrent writers lock them.
+func compareConvRows(a, b *convUpdate) int {
+	return cmp.Or(cmp.Compare(a.app, b.app), strings.Compare(a.owner, b.owner),
+		cmp.Compare(a.conv.Kind, b.conv.Kind), strings.Compare(a.conv.ID, b.conv.ID))
+}
+
 // conversationUpdates aggregates the messages per conversation row: the
 // recipient's always (counting Unread messages that are not recalled), the
 // sender's with SenderSync. Sorted by key so that concurrent batches lock
 // rows in one order.
 func conversationUpdates(msgs []*pendingMsg) []*convUpdate {
-	type key struct {
-		app         int64
-		owner, peer string
-	}
-	byKey := make(map[key]*convUpdate)
+	byKey := make(map[convRowKey]*convUpdate)
 	apply := func(m *pendingMsg, owner, peer string, unread bool) {
-		k := key{m.app, owner, peer}
+		k := convRowKey{m.app, owner, im.C2C(peer)}
 		c := byKey[k]
 		if c == nil {
-			c = &convUpdate{app: m.app, owner: owner, peer: peer}
+			c = &convUpdate{app: m.app, owner: owner, conv: k.conv}
 			byKey[k] = c
 		}
 		c.maxSeq = max(c.maxSeq, m.msg.Seq)
@@ -277,8 +295,6 @@ func conversationUpdates(msgs []*pendingMsg) []*convUpdate {
 		}
 	}
 	rows := slices.Collect(maps.Values(byKey))
-	slices.SortFunc(rows, func(a, b *convUpdate) int {
-		return cmp.Or(cmp.Compare(a.app, b.app), strings.Compare(a.owner, b.owner), strings.Compare(a.peer, b.peer))
-	})
+	slices.SortFunc(rows, compareConvRows)
 	return rows
 }

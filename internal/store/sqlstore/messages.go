@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -77,11 +78,12 @@ func (s *Store) ReadSync(ctx context.Context, sdkAppID uint64, userID string, q 
 			var (
 				e       store.SyncEntry
 				syncSeq int64
+				peer    string
 			)
-			if e.Msg, err = scanMessage(rows, &syncSeq, &e.Peer, &e.Revision); err != nil {
+			if e.Msg, err = scanMessage(rows, &syncSeq, &peer, &e.Revision); err != nil {
 				return err
 			}
-			e.SyncSeq = uint64(syncSeq)
+			e.SyncSeq, e.Conv = uint64(syncSeq), im.C2C(peer)
 			entries = append(entries, e)
 		}
 		return rows.Err()
@@ -296,8 +298,8 @@ func appendRevision(b *batchTx, u updatedMessage) error {
 	}
 	if u.unreadRecall {
 		if _, err := b.exec(`UPDATE conversations SET unread = unread - 1
-			WHERE sdkappid = $1 AND owner = $2 AND peer = $3 AND read_seq < $4 AND unread > 0`,
-			u.app, u.to, u.from, u.seq); err != nil {
+			WHERE sdkappid = $1 AND owner = $2 AND kind = $3 AND conv_id = $4 AND read_seq < $5 AND unread > 0`,
+			u.app, u.to, int(im.ConvC2C), u.from, u.seq); err != nil {
 			return err
 		}
 	}

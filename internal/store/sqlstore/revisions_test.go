@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"testing"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -49,7 +50,7 @@ func TestRevisionEntriesAreDeleted(t *testing.T) {
 				t.Errorf("%s has %d sync rows after revising both messages, want 4 (2 messages, 2 latest revisions)", user, n)
 			}
 		}
-		if err := s.DeleteConversation(ctx, app, "bob", "alice", true); err != nil {
+		if err := s.DeleteConversation(ctx, app, "bob", im.C2C("alice"), true); err != nil {
 			t.Fatal(err)
 		}
 		if n := rows("bob"); n != 0 {

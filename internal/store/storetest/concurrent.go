@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -212,11 +213,11 @@ func conversationUpdatesRacingAppends(t *testing.T, stores []store.Store) {
 				}
 				switch i % 4 {
 				case 0:
-					_, err = s.MarkRead(t.Context(), app1, to, from, out[0].Msg.Seq-1)
+					_, err = s.MarkRead(t.Context(), app1, to, im.C2C(from), out[0].Msg.Seq-1)
 				case 1:
 					err = s.MarkAllRead(t.Context(), app1, from)
 				case 2:
-					err = s.DeleteConversation(t.Context(), app1, to, from, w%2 == 0)
+					err = s.DeleteConversation(t.Context(), app1, to, im.C2C(from), w%2 == 0)
 				case 3:
 					err = s.UpdateC2C(t.Context(), app1, from, to, store.C2CUpdate{Seq: out[0].Msg.Seq, Doc: []byte(`{}`), State: store.StateRecalled})
 				}

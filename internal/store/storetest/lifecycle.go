@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -275,18 +276,25 @@ func everyMethod(app uint64) map[string]func(context.Context, store.Store) error
 			return err
 		},
 		"ListConversations": func(ctx context.Context, s store.Store) error {
-			_, err := s.ListConversations(ctx, app, "a", 0, "", 10)
+			_, err := s.ListConversations(ctx, app, "a", 0, im.ConvID{}, 10)
 			return err
 		},
 		"GetConversations": func(ctx context.Context, s store.Store) error {
-			_, err := s.GetConversations(ctx, app, "a", []string{"b"})
+			_, err := s.GetConversations(ctx, app, "a", []im.ConvID{im.C2C("b")})
 			return err
 		},
 		"MarkRead": func(ctx context.Context, s store.Store) error {
-			_, err := s.MarkRead(ctx, app, "a", "b", 1)
+			_, err := s.MarkRead(ctx, app, "a", im.C2C("b"), 1)
 			return err
 		},
-		"MarkAllRead":        func(ctx context.Context, s store.Store) error { return s.MarkAllRead(ctx, app, "a") },
-		"DeleteConversation": func(ctx context.Context, s store.Store) error { return s.DeleteConversation(ctx, app, "a", "b", true) },
+		"UpdateConversations": func(ctx context.Context, s store.Store) error {
+			return s.UpdateConversations(ctx, app, []store.ConversationUpdate{
+				{Owner: "a", Conv: im.Group("g"), LastSeq: 1, LastTime: t0, MaxSeq: 1, Unread: 1, Newest: t0},
+			})
+		},
+		"MarkAllRead": func(ctx context.Context, s store.Store) error { return s.MarkAllRead(ctx, app, "a") },
+		"DeleteConversation": func(ctx context.Context, s store.Store) error {
+			return s.DeleteConversation(ctx, app, "a", im.C2C("b"), true)
+		},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -42,7 +43,7 @@ var messageCases = []testCase{
 		}
 		checkMessage(t, "GetC2C", got, want)
 		entries := mustReadSync(t, s, app1, in.To, store.SyncQuery{Limit: 10})
-		if len(entries) != 1 || entries[0].Peer != in.From || entries[0].SyncSeq != 1 {
+		if len(entries) != 1 || entries[0].Conv != im.C2C(in.From) || entries[0].SyncSeq != 1 {
 			t.Fatalf("recipient's sync stream = %+v, want one entry with peer %q", entries, in.From)
 		}
 		checkMessage(t, "ReadSync", entries[0].Msg, want)
@@ -79,7 +80,7 @@ var messageCases = []testCase{
 			checkSeqs(t, user+"'s sync seqs", syncSeqs(entries), seqRange(1, uint64(len(want))))
 			var peers []string
 			for _, e := range entries {
-				peers = append(peers, e.Peer)
+				peers = append(peers, e.Conv.ID)
 			}
 			if !slices.Equal(peers, want) {
 				t.Errorf("%s's sync peers = %q, want %q", user, peers, want)
@@ -277,8 +278,8 @@ var messageCases = []testCase{
 			checkSeqs(t, fmt.Sprintf("pages of %d", size), syncSeqs(paged), seqRange(1, 25))
 		}
 		for i, e := range whole {
-			if want := fmt.Sprintf("peer%d", i%4); e.Peer != want || e.Msg.From != want || e.Msg.Time != t0+int64(i) {
-				t.Errorf("entry %d = peer %q, message from %q at %d; want %q at %d", i, e.Peer, e.Msg.From, e.Msg.Time, want, t0+int64(i))
+			if want := fmt.Sprintf("peer%d", i%4); e.Conv != im.C2C(want) || e.Msg.From != want || e.Msg.Time != t0+int64(i) {
+				t.Errorf("entry %d = peer %q, message from %q at %d; want %q at %d", i, e.Conv, e.Msg.From, e.Msg.Time, want, t0+int64(i))
 			}
 		}
 		if got := mustReadSync(t, s, app1, "bob", store.SyncQuery{After: 25, Limit: 10}); len(got) != 0 {
@@ -328,7 +329,7 @@ var messageCases = []testCase{
 		}
 		var aliceSeqs []uint64
 		for _, e := range got {
-			if e.Peer == "alice" {
+			if e.Conv == im.C2C("alice") {
 				aliceSeqs = append(aliceSeqs, e.Msg.Seq)
 			}
 		}

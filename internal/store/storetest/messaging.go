@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -168,32 +169,37 @@ func withoutDoc(m store.C2CMessage) store.C2CMessage {
 
 func mustConversation(t *testing.T, s store.Store, app uint64, owner, peer string) store.Conversation {
 	t.Helper()
-	got, err := s.GetConversations(t.Context(), app, owner, []string{peer})
+	return mustConversationOf(t, s, app, owner, im.C2C(peer))
+}
+
+func mustConversationOf(t *testing.T, s store.Store, app uint64, owner string, conv im.ConvID) store.Conversation {
+	t.Helper()
+	got, err := s.GetConversations(t.Context(), app, owner, []im.ConvID{conv})
 	if err != nil {
-		t.Fatalf("GetConversations(%d, %q, %q): %v", app, owner, peer, err)
+		t.Fatalf("GetConversations(%d, %q, %v): %v", app, owner, conv, err)
 	}
-	c, ok := got[peer]
+	c, ok := got[conv]
 	if !ok {
-		t.Fatalf("%q has no conversation with %q", owner, peer)
+		t.Fatalf("%q has no conversation %v", owner, conv)
 	}
 	return c
 }
 
 func hasConversation(t *testing.T, s store.Store, app uint64, owner, peer string) bool {
 	t.Helper()
-	got, err := s.GetConversations(t.Context(), app, owner, []string{peer})
+	got, err := s.GetConversations(t.Context(), app, owner, []im.ConvID{im.C2C(peer)})
 	if err != nil {
 		t.Fatalf("GetConversations(%d, %q, %q): %v", app, owner, peer, err)
 	}
-	_, ok := got[peer]
+	_, ok := got[im.C2C(peer)]
 	return ok
 }
 
-func mustList(t *testing.T, s store.Store, app uint64, owner string, beforeUpdated int64, afterPeer string, limit int) []store.Conversation {
+func mustList(t *testing.T, s store.Store, app uint64, owner string, beforeUpdated int64, after im.ConvID, limit int) []store.Conversation {
 	t.Helper()
-	got, err := s.ListConversations(t.Context(), app, owner, beforeUpdated, afterPeer, limit)
+	got, err := s.ListConversations(t.Context(), app, owner, beforeUpdated, after, limit)
 	if err != nil {
-		t.Fatalf("ListConversations(%d, %q, %d, %q, %d): %v", app, owner, beforeUpdated, afterPeer, limit, err)
+		t.Fatalf("ListConversations(%d, %q, %d, %v, %d): %v", app, owner, beforeUpdated, after, limit, err)
 	}
 	if got == nil {
 		t.Fatalf("ListConversations returned nil, want a non-nil slice")
@@ -201,19 +207,30 @@ func mustList(t *testing.T, s store.Store, app uint64, owner string, beforeUpdat
 	return got
 }
 
+// peersOf lists the conversations by C2C peer, other kinds as ConvID.String.
+
 func peersOf(convs []store.Conversation) []string {
 	out := []string{}
 	for _, c := range convs {
-		out = append(out, c.Peer)
+		if c.Conv.Kind != im.ConvC2C {
+			out = append(out, c.Conv.String())
+			continue
+		}
+		out = append(out, c.Conv.ID)
 	}
 	return out
 }
 
 func mustMarkRead(t *testing.T, s store.Store, app uint64, owner, peer string, upTo uint64) store.Conversation {
 	t.Helper()
-	c, err := s.MarkRead(t.Context(), app, owner, peer, upTo)
+	return mustMarkReadOf(t, s, app, owner, im.C2C(peer), upTo)
+}
+
+func mustMarkReadOf(t *testing.T, s store.Store, app uint64, owner string, conv im.ConvID, upTo uint64) store.Conversation {
+	t.Helper()
+	c, err := s.MarkRead(t.Context(), app, owner, conv, upTo)
 	if err != nil {
-		t.Fatalf("MarkRead(%d, %q, %q, %d): %v", app, owner, peer, upTo, err)
+		t.Fatalf("MarkRead(%d, %q, %v, %d): %v", app, owner, conv, upTo, err)
 	}
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -23,7 +24,7 @@ var revisionCases = []testCase{
 			}
 			for _, perPeer := range []int{0, 100} {
 				got := mustReadSync(t, s, app1, tc.user, store.SyncQuery{After: 3, Limit: 10, PerPeer: perPeer})
-				if len(got) != 1 || got[0].SyncSeq != 4 || !got[0].Revision || got[0].Peer != tc.peer {
+				if len(got) != 1 || got[0].SyncSeq != 4 || !got[0].Revision || got[0].Conv != im.C2C(tc.peer) {
 					t.Fatalf("%s's stream after 3 (PerPeer %d) = %+v, want the revision at 4", tc.user, perPeer, got)
 				}
 				checkMessage(t, "revised message", got[0].Msg, want)
@@ -70,7 +71,7 @@ var revisionCases = []testCase{
 		}
 		mustUpdate(t, s, app1, "carol", "carol", 1, []byte(`{}`), store.StateRecalled)
 		got = mustReadSync(t, s, app1, "carol", store.SyncQuery{After: 1, Limit: 10})
-		if head := mustSyncHead(t, s, app1, "carol"); head != 2 || len(got) != 1 || got[0].SyncSeq != 2 || got[0].Peer != "carol" {
+		if head := mustSyncHead(t, s, app1, "carol"); head != 2 || len(got) != 1 || got[0].SyncSeq != 2 || got[0].Conv != im.C2C("carol") {
 			t.Errorf("carol's stream after recalling a note to herself: head %d, entries %+v; want one revision at 2", head, got)
 		}
 	}},
@@ -86,7 +87,7 @@ var revisionCases = []testCase{
 	{"ClearHistoryAndRetentionDropRevisions", func(t *testing.T, s store.Store) {
 		sendN(t, s, app1, "alice", "bob", 2, 1, t0)
 		mustUpdate(t, s, app1, "alice", "bob", 1, []byte(`{}`), store.StateRecalled)
-		if err := s.DeleteConversation(t.Context(), app1, "bob", "alice", true); err != nil {
+		if err := s.DeleteConversation(t.Context(), app1, "bob", im.C2C("alice"), true); err != nil {
 			t.Fatalf("DeleteConversation: %v", err)
 		}
 		if got := mustReadSync(t, s, app1, "bob", store.SyncQuery{After: 2, Limit: 10}); len(got) != 0 {
