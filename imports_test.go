@@ -8,7 +8,8 @@ import (
 
 const module = "github.com/parley-im/parley/"
 
-// layer says what kind of package path is, per ARCHITECTURE.md.
+// layer says what kind of package path is (docs/architecture.md, "Layers
+// and packages").
 func layer(path string) string {
 	p := strings.TrimPrefix(path, module)
 	switch {
@@ -66,7 +67,7 @@ func allowed(from, fromPath, pkg string) bool {
 
 func sameParent(a, b string) bool { return strings.HasPrefix(b, a+"/") || strings.HasPrefix(a, b+"/") }
 
-// TestImportRules enforces ARCHITECTURE.md's dependency rules on the
+// TestImportRules enforces the import rules of docs/architecture.md on the
 // non-test imports of every package: leaves import nothing of Parley's,
 // domains never import each other or adapters, edges never touch storage,
 // and only internal/app wires concrete adapters.

@@ -5,7 +5,7 @@ import (
 )
 
 // MaxBatch is the most accounts one import, delete, check or profile read
-// may name (reference-api.md §3.1, §3.3).
+// may name: the reference's limit for those commands.
 const MaxBatch = 100
 
 // ItemResult is the outcome of a batch command for one account of its

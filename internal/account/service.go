@@ -1,9 +1,9 @@
 // Package account owns the accounts of each app and their profiles:
 // importing, deleting and checking accounts, revoking sign-ins (kick), the
-// standard and custom profile tags with their types and limits
-// (reference-api.md §3.1, §3.3, §6.1-6.2), and presence: the Presence port
-// of signed-in sessions, the multi-login policy applied at each login
-// (Logins), and online status.
+// standard and custom profile tags with their types and limits (as the
+// reference's account and profile commands define them), and presence:
+// the Presence port of signed-in sessions, the multi-login policy applied
+// at each login (Logins), and online status.
 //
 // Every method validates its whole input before it writes anything and
 // reports bad input as an *im.Error carrying the reference code of the

@@ -9,7 +9,7 @@ import (
 	"github.com/parley-im/parley/internal/im"
 )
 
-// Standard profile tags (reference-api.md §6.2).
+// Standard profile tags, named as in the reference.
 const (
 	TagNick            = "Tag_Profile_IM_Nick"
 	TagGender          = "Tag_Profile_IM_Gender"
@@ -28,7 +28,7 @@ const (
 // CustomTagPrefix starts every custom profile tag: Tag_Profile_Custom_<key>.
 const CustomTagPrefix = "Tag_Profile_Custom_"
 
-// Limits of profile values and custom keys (reference-api.md §6.2).
+// Limits of profile values and custom keys, the reference's.
 const (
 	MaxValueBytes     = 500 // any string value
 	MaxLocationBytes  = 16  // Tag_Profile_IM_Location

@@ -2,7 +2,7 @@
 // every kind, im.ConvID: C2C ones now, group ones once groups store
 // messages): the list with its paging cursor, unread counts and read
 // positions, marking read, total unread, read receipts and deleting a
-// conversation (reference-api.md §3.7, requirements.md §6).
+// conversation (the reference's recentcontact commands).
 //
 // The store updates conversations inside the message append; this package
 // reads them and applies the user's actions, and tells the user's devices

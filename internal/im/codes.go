@@ -1,8 +1,8 @@
 package im
 
-// Reference error codes used by Parley (reference-api.md §1.4). Each group is
-// the code range of one reference service; the names say what the caller did
-// wrong, not where the check happens.
+// Reference error codes used by Parley, from the reference's tables. Each
+// group is the code range of one reference service; the names say what the
+// caller did wrong, not where the check happens.
 const (
 	// REST envelope (60xxx).
 	CodeHTTPParse           = 60002 // bad URL or query string
@@ -41,8 +41,8 @@ const (
 	CodeProfileTypeMismatch = 40610
 )
 
-// Message codes (reference-api.md §1.4, C2C table, plus 20022, 20023, 90008
-// and 90054 from the reference's recall page). The message vocabulary in this
+// Message codes (the reference's C2C table, plus 20022, 20023, 90008 and
+// 90054 from its recall documentation). The message vocabulary in this
 // package returns the C2C codes; a group command re-codes them to its own
 // (usually 10004) at its edge.
 const (

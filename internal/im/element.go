@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// The element types below carry exactly the reference's MsgContent fields
-// (reference-api.md §4.1) with its JSON names and types. Integers that the
+// The element types below carry exactly the MsgContent fields of the
+// reference's message format, with its JSON names and types. Integers that the
 // reference's SDKs hold in 32-bit fields (durations, dimensions, Index) must
 // fit in an int32, so that no reference client overflows reading them.
 

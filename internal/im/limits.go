@@ -1,7 +1,7 @@
 package im
 
-// Default message limits: the reference's C2C values (reference-api.md §4.1,
-// requirements.md §4). A megabyte here is 1,048,576 bytes.
+// Default message limits: the reference's C2C values. A megabyte here is
+// 1,048,576 bytes.
 const (
 	DefaultMaxBodyBytes            = 8192
 	DefaultMaxCloudCustomDataBytes = 8192

@@ -1,7 +1,7 @@
 package im
 
 // Reference-shaped samples of every element type, written from the field
-// lists of reference-api.md §4.1 (and the reference's message-format page),
+// lists of the reference's message-format documentation,
 // with every field present in the reference's order. Each decodes to want
 // and re-encodes to the compacted sample, byte for byte.
 var elementSamples = []struct {

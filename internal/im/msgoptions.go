@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Option values and bounds (reference-api.md §3.2, §4.2).
+// Option values and bounds of the reference's per-message options.
 const (
 	// MaxMsgLifeTime is the longest offline lifetime, 7 days in seconds; it
 	// is also the lifetime of a message whose request leaves MsgLifeTime out.

@@ -1,7 +1,7 @@
 package im
 
-// MsgPriority is a group message's priority under frequency control
-// (reference-api.md §4.2, requirements.md §5). Greater is more important, so
+// MsgPriority is a group message's priority under frequency control (the
+// reference's MsgPriority option). Greater is more important, so
 // priorities compare with < and >; the zero value is PriorityNormal, the
 // default when a request leaves MsgPriority out.
 type MsgPriority int8

@@ -2,8 +2,8 @@ package im
 
 import "encoding/json"
 
-// OfflinePushInfo is a message's offline-push configuration
-// (reference-api.md §4.2), decoded and encoded with the reference's field
+// OfflinePushInfo is a message's offline-push configuration (the
+// reference's OfflinePushInfo option), decoded and encoded with its field
 // names. Unknown fields are dropped, as in message elements. Only the fields
 // with a documented set of values are checked (see Validate); the strings
 // are passed to the push providers as they are.

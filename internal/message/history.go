@@ -10,8 +10,8 @@ import (
 )
 
 // HistoryRequest selects a page of a user's C2C history with a peer
-// (getC2CHistoryMessageList / getHistoryMessageList with the cloud,
-// older-first getType, reference-api.md §8).
+// (the reference client SDK's getC2CHistoryMessageList, or
+// getHistoryMessageList with the cloud, older-first getType).
 type HistoryRequest struct {
 	SDKAppID uint64
 	User     string // the viewer

@@ -133,7 +133,7 @@ func (s *Service) SendC2C(ctx context.Context, req SendRequest) (SendResult, err
 
 // beforeStore runs steps 3 and 4 for a message about to be stored or
 // delivered: when the before-send webhook will run, a retry is first
-// answered by dedup (ARCHITECTURE.md puts dedup before the webhook; without
+// answered by dedup (docs/architecture.md puts dedup before the webhook; without
 // a webhook the store's atomic dedup does it alone); then the webhook may
 // reject, drop or rewrite the message. done reports that res is the answer.
 func (s *Service) beforeStore(ctx context.Context, req *SendRequest, m *Message, now time.Time) (res SendResult, done bool, err error) {

@@ -1,8 +1,8 @@
 // Package message is the C2C send pipeline and everything about stored
 // one-to-one messages: validation, authorisation and webhook hook points,
 // deduplication, durable append, live delivery to every device, sync,
-// history, recall, modify and the retention sweeper (ARCHITECTURE.md, "The
-// send pipeline", "Storage and sync model").
+// history, recall, modify and the retention sweeper (docs/architecture.md,
+// "The send pipeline", "Storage and sync model").
 //
 // One path serves the REST API and the WebSocket gateway: both edges build
 // a request struct and call the same method, so every rule exists once.

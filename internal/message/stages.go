@@ -16,7 +16,7 @@ import "time"
 // work.
 type Stage string
 
-// The stages, in pipeline order (ARCHITECTURE.md, "The send pipeline").
+// The stages, in pipeline order (docs/architecture.md, "The send pipeline").
 const (
 	// StageValidate: envelope, body and options, the accounts of sender
 	// and recipients and, for user sends, Permissions. Observed for

@@ -7,7 +7,7 @@ import (
 	"github.com/parley-im/parley/internal/im"
 )
 
-// The im_open_login_svc commands (reference-api.md §3.1). Bad bodies are
+// The reference's im_open_login_svc commands. Bad bodies are
 // 70402, the accounts service's invalid-parameter code. Where the reference
 // renamed a field, both spellings are accepted and the new one wins.
 

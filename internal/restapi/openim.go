@@ -11,7 +11,7 @@ import (
 	"github.com/parley-im/parley/internal/message"
 )
 
-// The openim commands (reference-api.md §3.2): C2C messages. Bodies that do
+// The reference's openim commands: C2C messages. Bodies that do
 // not decode are 90001; fields with a reference code of their own get it
 // (90003 To_Account, 90005 MsgRandom, 90002/90007 MsgBody, ...). The rules
 // live in the message and conversation services; these handlers only

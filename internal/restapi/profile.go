@@ -8,7 +8,7 @@ import (
 	"github.com/parley-im/parley/internal/im"
 )
 
-// The profile commands (reference-api.md §3.3). Bad bodies are 40001, the
+// The reference's profile commands. Bad bodies are 40001, the
 // profile service's bad-parameter code. Values travel as raw JSON: strings
 // as JSON strings, integers as JSON numbers; the account package checks
 // their types.

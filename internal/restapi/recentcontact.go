@@ -8,7 +8,7 @@ import (
 	"github.com/parley-im/parley/internal/im"
 )
 
-// The recentcontact commands (reference-api.md §3.7). Codes are the
+// The reference's recentcontact commands. Codes are the
 // service's 50xxx: 50001 an account that does not exist, 50002 bad
 // parameters.
 

@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// The worked vector of reference-api.md §2.3.
+// A worked vector that the reference's own Go implementation verifies
+// (VerifyUserSig), made with the sample key of its README.
 const (
 	vecKey        = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 	vecSDKAppID   = 1400000000

