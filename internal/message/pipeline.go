@@ -171,8 +171,6 @@ type pass struct {
 	now        time.Time
 	// out is the message's copies, one per conversation it goes to.
 	out []outgoing
-	// trace, when set, is told each step as it starts (tests).
-	trace func(step)
 }
 
 // outgoing is one copy of the message: what it is, where it goes and
@@ -294,9 +292,6 @@ func (s *Service) run(ctx context.Context, p *pass) error {
 		def := &stepDefs[st]
 		if !def.runs(s, p) {
 			continue
-		}
-		if p.trace != nil {
-			p.trace(st)
 		}
 		if def.each != nil {
 			clock.flush(s)
