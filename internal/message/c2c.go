@@ -181,6 +181,34 @@ func (c2c) recipients(p *pass, o *outgoing) []recipient {
 	return []recipient{to, {user: m.From, syncSeq: o.senderSync, except: p.session}}
 }
 
+// find resolves a revision's MsgKey to the message of the conversation
+// {r.from, r.conv.ID} and checks that r.from sent it; rev is the
+// message's revision as read.
+func (t c2c) find(ctx context.Context, r *revision) (Message, uint64, error) {
+	rec, err := t.s.resolve(ctx, r.app, r.from, r.conv.ID, r.key, r.byAdmin)
+	if err != nil {
+		return Message{}, 0, err
+	}
+	m, err := fromStored(rec, 0)
+	return m, rec.Rev, err
+}
+
+// update writes a revised message over the stored one if it is still at
+// rev; errChanged if another update came first.
+func (t c2c) update(ctx context.Context, sdkAppID uint64, m *Message, rev uint64) error {
+	return t.s.update(ctx, sdkAppID, m, rev)
+}
+
+// watchers: a revision reaches both participants' devices except the
+// caller's session; for a conversation with oneself, once.
+func (c2c) watchers(m *Message, session string) []recipient {
+	ws := []recipient{{user: m.From, except: session}}
+	if m.To != m.From {
+		ws = append(ws, recipient{user: m.To})
+	}
+	return ws
+}
+
 // appendOf is the store request for copy m of p's message.
 func appendOf(p *pass, m *Message) (store.C2CAppend, error) {
 	rec, err := m.toStored()

@@ -133,6 +133,16 @@ type target interface {
 	append(ctx context.Context, p *pass) error
 	// recipients lists who gets copy o live, with their sync positions.
 	recipients(p *pass, o *outgoing) []recipient
+
+	// A revision (recall, modify) asks the same target:
+	// find resolves r's MsgKey in its conversation and checks that r.from
+	// may change the message; rev is its revision as read.
+	find(ctx context.Context, r *revision) (m Message, rev uint64, err error)
+	// update writes m over the stored message if it is still at rev
+	// (errChanged otherwise).
+	update(ctx context.Context, sdkAppID uint64, m *Message, rev uint64) error
+	// watchers lists who hears of a revision of m, except session.
+	watchers(m *Message, session string) []recipient
 }
 
 // recipient is one user a copy is delivered to.

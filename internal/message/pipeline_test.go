@@ -41,6 +41,8 @@ type fakeTarget struct {
 	rejectAuthorize  error
 	duplicateAtDedup bool
 	duplicateAtStore bool
+	// races is how many revision updates lose a race before one wins.
+	races int
 }
 
 func (f *fakeTarget) validate(context.Context, *pass) error {
@@ -75,6 +77,24 @@ func (f *fakeTarget) append(_ context.Context, p *pass) error {
 
 func (f *fakeTarget) recipients(_ *pass, o *outgoing) []recipient {
 	return []recipient{{user: o.msg.To}}
+}
+
+func (f *fakeTarget) find(_ context.Context, r *revision) (Message, uint64, error) {
+	f.log.add("find")
+	return Message{From: r.from, To: r.conv.ID, Seq: 1, Body: hi}, 1, nil
+}
+
+func (f *fakeTarget) update(context.Context, uint64, *Message, uint64) error {
+	f.log.add("update")
+	if f.races > 0 {
+		f.races--
+		return errChanged
+	}
+	return nil
+}
+
+func (f *fakeTarget) watchers(m *Message, _ string) []recipient {
+	return []recipient{{user: m.From}, {user: m.To}}
 }
 
 // fakeHooks records every hook call and plays scripted verdicts.
@@ -259,6 +279,42 @@ func TestPipelineStopsWhereTheOutcomeIsDecided(t *testing.T) {
 		err := userSend(c.opts)(s, func() { log.add("turn") })
 		if !errors.Is(err, c.err) {
 			t.Errorf("%s: error %v, want %v", c.name, err, c.err)
+		}
+		if got := strings.Join(log.take(), " "); got != c.want {
+			t.Errorf("%s ran\n  %s\nwant\n  %s", c.name, got, c.want)
+		}
+	}
+}
+
+// TestRevisionsTakeTheSameShape: recall and modify ask the target to find
+// the message (validate, authorize), update it (store; read again after a
+// lost race) and announce it to its watchers (deliver).
+func TestRevisionsTakeTheSameShape(t *testing.T) {
+	t.Parallel()
+	ccd := "x"
+	recall := func(s *Service) error {
+		return s.Recall(context.Background(), RecallRequest{SDKAppID: 1, From: "alice", To: "bob", MsgKey: "1_0_0", ByAdmin: true})
+	}
+	modify := func(s *Service) error {
+		_, err := s.Modify(context.Background(), ModifyRequest{SDKAppID: 1, From: "alice", To: "bob", MsgKey: "1_0_0", CloudCustomData: &ccd})
+		return err
+	}
+	cases := []struct {
+		name  string
+		call  func(*Service) error
+		races int
+		want  string
+	}{
+		{"recall", recall, 0, "find update deliver deliver"},
+		{"modify", modify, 0, "find update deliver deliver"},
+		{"recall after a lost race", recall, 1, "find update find update deliver deliver"},
+		{"modify after a lost race", modify, 1, "find update find update deliver deliver"},
+	}
+	for _, c := range cases {
+		log := &calls{}
+		s := newFakeService(log, &fakeTarget{log: log, races: c.races}, &fakeHooks{log: log})
+		if err := c.call(s); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
 		}
 		if got := strings.Join(log.take(), " "); got != c.want {
 			t.Errorf("%s ran\n  %s\nwant\n  %s", c.name, got, c.want)
