@@ -1,4 +1,4 @@
-// Package message is the C2C send pipeline and everything about stored
+// Package message is the send pipeline and everything about stored
 // one-to-one messages: validation, authorisation and webhook hook points,
 // deduplication, durable append, live delivery to every device, sync,
 // history, recall, modify and the retention sweeper (docs/architecture.md,
