@@ -87,7 +87,7 @@ func newStageMetrics(reg prometheus.Registerer) *stageMetrics {
 		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "parley_message_stage_seconds",
 			Help: "Time a message send spends in each stage of the send pipeline " +
-				"(validate, before_send, store, deliver, push, after_send); a stage is counted only when it runs.",
+				"(validate, before_send, admit, store, deliver, push, after_send); a stage is counted only when it runs.",
 			// The 1-2.5-5 series of prometheus.DefBuckets carried down to
 			// 50 µs, so le labels stay round: in-process stages (deliver,
 			// push, after_send) take tens of µs; store waits for an fsync'd

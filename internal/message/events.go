@@ -19,13 +19,3 @@ func (s *Service) publish(ctx context.Context, sdkAppID uint64, user string, ev 
 			slog.String("event", ev.Name), slog.Any("err", err))
 	}
 }
-
-// publishBoth delivers an event about a conversation to both participants'
-// devices except the session that caused it; for a conversation with
-// oneself, once.
-func (s *Service) publishBoth(ctx context.Context, sdkAppID uint64, from, to, exceptSession, name string, data []byte) {
-	s.publish(ctx, sdkAppID, from, bus.Event{Name: name, Data: data, ExceptSession: exceptSession})
-	if to != from {
-		s.publish(ctx, sdkAppID, to, bus.Event{Name: name, Data: data})
-	}
-}

@@ -2,11 +2,8 @@ package message
 
 import (
 	"context"
-	"fmt"
-	"hash/fnv"
 
 	"github.com/parley-im/parley/internal/im"
-	"github.com/parley-im/parley/internal/store"
 )
 
 // ImportMode is importmsg's SyncFromOldSystem.
@@ -42,62 +39,53 @@ type ImportRequest struct {
 }
 
 // ImportC2C stores a message from another system with its original time
-// (MsgTime = TimeStamp). It runs no webhooks and no Permissions; it updates
-// both participants' conversations and sync streams.
+// (MsgTime = TimeStamp), through the pipeline's import route for its mode
+// (pipeline.go). It runs no webhooks, no Permissions and no admission; it
+// updates both participants' conversations and sync streams.
 //
 // Dedup: the reference's key is (MsgSeq, MsgRandom, MsgTimeStamp), also
 // matching with From and To swapped, first import wins. The store port can
 // only deduplicate on (sender, MsgRandom, time window), which is not that
-// key, so ImportC2C looks the key up in the conversation's history for that
-// second and appends only when it is absent, holding an in-process lock per
-// conversation across the two steps. The lock makes it exact on one node;
-// two nodes importing the same message at the same instant could both
-// store it.
+// key, so the store step looks the key up in the conversation's history
+// for that second and appends only when it is absent, holding an
+// in-process lock per conversation across the two. The lock makes it exact
+// on one node; two nodes importing the same message at the same instant
+// could both store it.
 //
 // Codes: 90010 a mode other than 1, 2, 5; 90006 no TimeStamp; the send
 // codes for participants, accounts and the body.
 func (s *Service) ImportC2C(ctx context.Context, req ImportRequest) (SendResult, error) {
-	if err := s.checkImport(ctx, &req); err != nil {
-		return SendResult{}, err
+	r, ok := importRoutes[req.Mode]
+	if !ok {
+		r = &routeImportHistory // the check below refuses the mode
 	}
-	mu := &s.importLocks[conversationStripe(req.SDKAppID, req.From, req.To, len(s.importLocks))]
-	mu.Lock()
-	defer mu.Unlock()
-	first, found, err := s.findImported(ctx, &req)
-	if err != nil {
-		return SendResult{}, err
+	p := &pass{
+		route: r, target: s.target(im.ConvC2C), app: req.SDKAppID, from: req.From, now: s.now(),
+		opts:     im.SendOptions{CloudCustomData: req.CloudCustomData},
+		noUnread: req.Mode == ImportHistory,
+		check:    func() error { return checkImport(&req) },
 	}
-	if found {
-		return resultOf(&first, true), nil
-	}
-	m := Message{
-		From: req.From, To: req.To, Random: req.Random, Time: req.TimeStamp * 1000, Body: req.Body,
+	p.addC2C(Message{
+		From: req.From, Random: req.Random, Time: req.TimeStamp * 1000, Body: req.Body,
 		CloudCustomData: req.CloudCustomData, ClientTime: req.TimeStamp, ClientSeq: req.ClientSeq,
-		SenderSync: req.From != req.To,
-	}
-	p := s.senderProfile(ctx, req.SDKAppID, req.From)
-	m.Nick, m.FaceURL = p.Nick, p.FaceURL
-	rec, err := m.toStored()
-	if err != nil {
+		SenderSync: true,
+	}, req.To)
+	if err := s.run(ctx, p); err != nil {
 		return SendResult{}, err
 	}
-	rec.Unread = req.Mode != ImportHistory && req.From != req.To
-	res, err := s.store.AppendC2C(ctx, req.SDKAppID, []store.C2CAppend{{Msg: rec}})
-	if err != nil {
-		return SendResult{}, fmt.Errorf("message: import %s->%s in app %d: %w", req.From, req.To, req.SDKAppID, err)
-	}
-	m.Seq = res[0].Msg.Seq
-	if req.Mode != ImportHistory {
-		dctx := context.WithoutCancel(ctx)
-		s.deliver(dctx, req.SDKAppID, &m, res[0].RecipientSyncSeq, res[0].SenderSyncSeq, "")
-		if req.Mode == ImportRealtimePush {
-			s.push(dctx, req.SDKAppID, m)
-		}
-	}
-	return resultOf(&m, false), nil
+	o := &p.out[0]
+	return resultOf(&o.msg, o.duplicate), nil
 }
 
-func (s *Service) checkImport(ctx context.Context, req *ImportRequest) error {
+// importRoutes maps each import mode to its route.
+var importRoutes = map[ImportMode]*route{
+	ImportHistory:      &routeImportHistory,
+	ImportRealtime:     &routeImportRealtime,
+	ImportRealtimePush: &routeImportRealtimePush,
+}
+
+// checkImport checks the mode and the time; the target checks the rest.
+func checkImport(req *ImportRequest) error {
 	switch req.Mode {
 	case ImportRealtime, ImportHistory, ImportRealtimePush:
 	default:
@@ -106,44 +94,5 @@ func (s *Service) checkImport(ctx context.Context, req *ImportRequest) error {
 	if req.TimeStamp <= 0 {
 		return im.Errorf(im.CodeMsgTimeStamp, "MsgTimeStamp missing")
 	}
-	if err := checkParticipants(req.From, req.To); err != nil {
-		return err
-	}
-	if err := s.checkContent(req.Body, req.CloudCustomData); err != nil {
-		return err
-	}
-	return s.checkAccounts(ctx, req.SDKAppID, req.From, req.To)
-}
-
-// findImported looks for a message of the conversation with the request's
-// (ClientSeq, Random, TimeStamp), in either direction.
-func (s *Service) findImported(ctx context.Context, req *ImportRequest) (Message, bool, error) {
-	second := req.TimeStamp * 1000
-	q := store.HistoryQuery{MinTime: second, MaxTime: second + 999, Limit: 100}
-	for {
-		page, err := s.store.C2CHistory(ctx, req.SDKAppID, req.From, req.To, q)
-		if err != nil {
-			return Message{}, false, fmt.Errorf("message: import dedup lookup: %w", err)
-		}
-		for _, r := range page {
-			if r.Random == req.Random && r.ClientSeq == req.ClientSeq {
-				m, err := fromStored(r, 0)
-				return m, err == nil, err
-			}
-		}
-		if len(page) < q.Limit {
-			return Message{}, false, nil
-		}
-		q.BeforeSeq = page[len(page)-1].Seq
-	}
-}
-
-// conversationStripe picks one of n locks for the conversation {a, b}.
-func conversationStripe(sdkAppID uint64, a, b string, n int) int {
-	if b < a {
-		a, b = b, a
-	}
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%d\x00%s\x00%s", sdkAppID, a, b)
-	return int(h.Sum32() % uint32(n))
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/pkg/protocol"
@@ -36,11 +37,22 @@ type RecallRequest struct {
 // To); 90009 a user recalling someone else's message; 20023 already
 // recalled; 20016 the recall window has passed.
 func (s *Service) Recall(ctx context.Context, req RecallRequest) error {
-	var m Message
-	err := retryChanged(func() (err error) {
-		m, err = s.recallOnce(ctx, req)
-		return err
-	})
+	r := &revision{
+		app: req.SDKAppID, from: req.From, conv: im.C2C(req.To), key: req.MsgKey, byAdmin: req.ByAdmin, session: req.Session,
+		change: func(ctx context.Context, m *Message) error {
+			if m.Recalled {
+				return im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was already recalled", req.MsgKey)
+			}
+			if !req.ByAdmin {
+				if err := s.checkRecallWindow(ctx, req.SDKAppID, m.Time); err != nil {
+					return err
+				}
+			}
+			m.Body, m.CloudCustomData, m.Recalled, m.Modified = im.MsgBody{}, "", true, false
+			return nil
+		},
+	}
+	m, err := s.revise(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -50,31 +62,64 @@ func (s *Service) Recall(ctx context.Context, req RecallRequest) error {
 	if err != nil {
 		return err
 	}
-	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, protocol.EventMessageRevoked, data)
+	s.announce(ctx, r, &m, protocol.EventMessageRevoked, data)
 	return nil
 }
 
-// recallOnce reads the message and recalls it if it is still as read
-// (errChanged otherwise).
-func (s *Service) recallOnce(ctx context.Context, req RecallRequest) (Message, error) {
-	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
-	if err != nil {
-		return Message{}, err
-	}
-	if r.State == store.StateRecalled {
-		return Message{}, im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was already recalled", req.MsgKey)
-	}
-	if !req.ByAdmin {
-		if err := s.checkRecallWindow(ctx, req.SDKAppID, r.Time); err != nil {
-			return Message{}, err
+// revision is a change to a stored message (a recall, a modify). It takes
+// the send pipeline's shape, with the target of the conversation's kind
+// answering what depends on it: validate and authorize (the target finds
+// the message the key names and checks that the caller may change it;
+// change refuses what may not change and changes the rest), store (the
+// target writes the change if the message is still as read; otherwise it
+// is read again), deliver (announce: an event to whoever the target says
+// follows the conversation). A revision has no webhooks, no admission and
+// no push.
+type revision struct {
+	app uint64
+	// from is the caller: the message's sender (users), or the sender the
+	// admin names.
+	from    string
+	conv    im.ConvID
+	key     string
+	byAdmin bool
+	// session is the caller's WebSocket session, which gets no event.
+	session string
+	// change checks the message as read and changes it; an error refuses
+	// the revision.
+	change func(ctx context.Context, m *Message) error
+}
+
+// revise runs r's validate, authorize and store steps, reading the message
+// again when another update came in between, and returns the message as
+// now stored.
+func (s *Service) revise(ctx context.Context, r *revision) (Message, error) {
+	t := s.target(r.conv.Kind)
+	var m Message
+	err := retryChanged(func() error {
+		found, rev, err := t.find(ctx, r)
+		if err != nil {
+			return err
 		}
+		if err := r.change(ctx, &found); err != nil {
+			return err
+		}
+		if err := t.update(ctx, r.app, &found, rev); err != nil {
+			return err
+		}
+		m = found
+		return nil
+	})
+	return m, err
+}
+
+// announce is a revision's deliver step: the event reaches everyone the
+// target says follows m's conversation, except the caller's session.
+func (s *Service) announce(ctx context.Context, r *revision, m *Message, name string, data []byte) {
+	ctx = context.WithoutCancel(ctx)
+	for _, w := range s.target(r.conv.Kind).watchers(m, r.session) {
+		s.publish(ctx, r.app, w.user, bus.Event{Name: name, Data: data, ExceptSession: w.except})
 	}
-	m, err := fromStored(r, 0)
-	if err != nil {
-		return Message{}, err
-	}
-	m.Body, m.CloudCustomData, m.Recalled, m.Modified = im.MsgBody{}, "", true, false
-	return m, s.update(ctx, req.SDKAppID, &m, r.Rev)
 }
 
 // checkRecallWindow refuses (20016) a user's recall after the app's window.
@@ -122,11 +167,26 @@ func (s *Service) Modify(ctx context.Context, req ModifyRequest) (Message, error
 	if req.Body == nil && req.CloudCustomData == nil {
 		return Message{}, im.Errorf(im.CodeMsgFormat, "give MsgBody or CloudCustomData to modify")
 	}
-	var m Message
-	err := retryChanged(func() (err error) {
-		m, err = s.modifyOnce(ctx, req)
-		return err
-	})
+	r := &revision{
+		app: req.SDKAppID, from: req.From, conv: im.C2C(req.To), key: req.MsgKey, byAdmin: req.ByAdmin, session: req.Session,
+		change: func(_ context.Context, m *Message) error {
+			if m.Recalled {
+				return im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was recalled", req.MsgKey)
+			}
+			if req.Body != nil {
+				m.Body = req.Body
+			}
+			if req.CloudCustomData != nil {
+				m.CloudCustomData = *req.CloudCustomData
+			}
+			if err := s.checkContent(m.Body, m.CloudCustomData); err != nil {
+				return err
+			}
+			m.Modified = true
+			return nil
+		},
+	}
+	m, err := s.revise(ctx, r)
 	if err != nil {
 		return Message{}, err
 	}
@@ -134,35 +194,8 @@ func (s *Service) Modify(ctx context.Context, req ModifyRequest) (Message, error
 	if err != nil {
 		return Message{}, err
 	}
-	s.publishBoth(context.WithoutCancel(ctx), req.SDKAppID, m.From, m.To, req.Session, protocol.EventMessageModified, data)
+	s.announce(ctx, r, &m, protocol.EventMessageModified, data)
 	return m, nil
-}
-
-// modifyOnce reads the message and applies the change if it is still as
-// read (errChanged otherwise).
-func (s *Service) modifyOnce(ctx context.Context, req ModifyRequest) (Message, error) {
-	r, err := s.resolve(ctx, req.SDKAppID, req.From, req.To, req.MsgKey, req.ByAdmin)
-	if err != nil {
-		return Message{}, err
-	}
-	if r.State == store.StateRecalled {
-		return Message{}, im.Errorf(im.CodeC2CAlreadyRecalled, "message %s was recalled", req.MsgKey)
-	}
-	m, err := fromStored(r, 0)
-	if err != nil {
-		return Message{}, err
-	}
-	if req.Body != nil {
-		m.Body = req.Body
-	}
-	if req.CloudCustomData != nil {
-		m.CloudCustomData = *req.CloudCustomData
-	}
-	if err := s.checkContent(m.Body, m.CloudCustomData); err != nil {
-		return Message{}, err
-	}
-	m.Modified = true
-	return m, s.update(ctx, req.SDKAppID, &m, r.Rev)
 }
 
 // errChanged: the message changed between reading and updating it.

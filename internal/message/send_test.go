@@ -122,8 +122,8 @@ func TestSendRejectsBadInputAndStoresNothing(t *testing.T) {
 // blockBy is a Permissions where blocker blocks everyone.
 type blockBy string
 
-func (b blockBy) CheckC2C(_ context.Context, _ uint64, _, to string) error {
-	if to == string(b) {
+func (b blockBy) Authorize(_ context.Context, _ uint64, _ string, conv im.ConvID) error {
+	if to := conv.ID; to == string(b) {
 		return im.Errorf(im.CodeC2CBlocked, "%s blocked the sender", to)
 	}
 	return nil
@@ -348,7 +348,7 @@ type hooks struct {
 	after   []message.Message
 }
 
-func (k *hooks) BeforeSendC2C(_ context.Context, _ uint64, m *message.Message) (message.Verdict, error) {
+func (k *hooks) BeforeSend(_ context.Context, _ uint64, _ im.ConvID, m *message.Message) (message.Verdict, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.before++
@@ -358,13 +358,13 @@ func (k *hooks) BeforeSendC2C(_ context.Context, _ uint64, m *message.Message) (
 	return k.verdict, k.reject
 }
 
-func (k *hooks) PushC2C(_ context.Context, _ uint64, m message.Message) {
+func (k *hooks) Push(_ context.Context, _ uint64, _ im.ConvID, m message.Message) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.pushed = append(k.pushed, m)
 }
 
-func (k *hooks) AfterSendC2C(_ context.Context, _ uint64, m message.Message) {
+func (k *hooks) AfterSend(_ context.Context, _ uint64, _ im.ConvID, m message.Message) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.after = append(k.after, m)

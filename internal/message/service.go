@@ -1,4 +1,4 @@
-// Package message is the C2C send pipeline and everything about stored
+// Package message is the send pipeline and everything about stored
 // one-to-one messages: validation, authorisation and webhook hook points,
 // deduplication, durable append, live delivery to every device, sync,
 // history, recall, modify and the retention sweeper (docs/architecture.md,
@@ -102,6 +102,8 @@ type Config struct {
 	Permissions Permissions
 	// BeforeSend is the before-send webhook. Nil: every message passes.
 	BeforeSend BeforeSend
+	// Admission is frequency control. Nil: every message is admitted.
+	Admission Admission
 	// Pusher hands stored messages to offline push. Nil: no push.
 	Pusher Pusher
 	// AfterSend is the after-send webhook. Nil: none.
@@ -135,7 +137,7 @@ type Config struct {
 	ObserveStage func(stage Stage, elapsed time.Duration)
 }
 
-// Service runs the C2C pipeline. It is safe for concurrent use; all state
+// Service runs the send pipeline. It is safe for concurrent use; all state
 // lives in the store, except the in-process locks that serialise imports of
 // one conversation.
 type Service struct {
@@ -144,6 +146,7 @@ type Service struct {
 	settings    Settings
 	permissions Permissions
 	beforeSend  BeforeSend
+	admission   Admission
 	pusher      Pusher
 	afterSend   AfterSend
 	profiles    Profiles
@@ -157,6 +160,8 @@ type Service struct {
 	// observeStage is never nil: New puts a no-op in for a nil
 	// Config.ObserveStage, so stage functions call it unconditionally.
 	observeStage func(Stage, time.Duration)
+	// targets answers the pipeline's questions per conversation kind.
+	targets map[im.ConvKind]target
 
 	importLocks [64]sync.Mutex
 }
@@ -173,6 +178,7 @@ func New(cfg Config) *Service {
 		settings:     cfg.Settings,
 		permissions:  cfg.Permissions,
 		beforeSend:   cfg.BeforeSend,
+		admission:    cfg.Admission,
 		pusher:       cfg.Pusher,
 		afterSend:    cfg.AfterSend,
 		profiles:     cfg.Profiles,
@@ -212,6 +218,7 @@ func New(cfg Config) *Service {
 	if s.observeStage == nil {
 		s.observeStage = func(Stage, time.Duration) {}
 	}
+	s.targets = map[im.ConvKind]target{im.ConvC2C: c2c{s: s, importLocks: &s.importLocks}}
 	return s
 }
 

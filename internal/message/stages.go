@@ -8,12 +8,15 @@ import "time"
 //
 // A stage is observed only when it runs, so its count says how often it
 // ran: a rejected send observes validate alone, an online-only one has no
-// store and no push, a duplicate ends after before_send or store. SendC2C
-// observes each stage at most once. BatchSendC2C observes validate and
-// store once for the batch (one atomic append) and deliver and push once
-// per recipient's copy, as it delivers and pushes the copies one by one;
-// so do ImportC2C's delivery and push (modes 1 and 5), which are the same
-// work.
+// store and no push, a duplicate ends after before_send or store. A stage
+// may cover several steps of the pipeline (pipeline.go): validate is the
+// validate and authorize steps, before_send the dedup and before-send
+// steps, observed as one when they run one after the other. SendC2C
+// observes each stage at most once. The steps that work copy by copy
+// (deliver, push, after-send) are observed once per copy: BatchSendC2C
+// observes validate and store once for the batch (one atomic append) and
+// deliver and push once per recipient's copy. ImportC2C observes validate,
+// store (including its dedup lookup) and, by mode, deliver and push.
 type Stage string
 
 // The stages, in pipeline order (docs/architecture.md, "The send pipeline").
@@ -25,6 +28,9 @@ const (
 	// StageBeforeSend: the dedup lookup and the before-send webhook; only
 	// when the webhook runs (Config.BeforeSend set and not forbidden).
 	StageBeforeSend Stage = "before_send"
+	// StageAdmit: admission (frequency control); only with a
+	// Config.Admission.
+	StageAdmit Stage = "admit"
 	// StageStore: the durable append, including the wait for the store's
 	// group commit; not for online-only messages.
 	StageStore Stage = "store"
@@ -42,7 +48,7 @@ const (
 // Stages returns every Stage in pipeline order, for observers that create
 // their per-stage state up front.
 func Stages() []Stage {
-	return []Stage{StageValidate, StageBeforeSend, StageStore, StageDeliver, StagePush, StageAfterSend}
+	return []Stage{StageValidate, StageBeforeSend, StageAdmit, StageStore, StageDeliver, StagePush, StageAfterSend}
 }
 
 // observeSince reports the time since start as stage's duration. A stage
