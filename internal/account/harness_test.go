@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
@@ -20,23 +18,6 @@ import (
 	"github.com/parley-im/parley/internal/store/storetest"
 )
 
-// backend is one storage backend the tests run against.
-type backend struct {
-	name string
-	url  func(t *testing.T) string
-}
-
-// backends lists SQLite always and PostgreSQL when PARLEY_TEST_POSTGRES is set.
-func backends() []backend {
-	bs := []backend{{name: "sqlite", url: func(t *testing.T) string {
-		return filepath.Join(t.TempDir(), "db.sqlite")
-	}}}
-	if os.Getenv("PARLEY_TEST_POSTGRES") != "" {
-		bs = append(bs, backend{name: "postgres", url: func(t *testing.T) string { return storetest.PostgresURL(t) }})
-	}
-	return bs
-}
-
 // harness is an account service over a real store, with a settable clock
 // and app settings.
 type harness struct {
@@ -48,24 +29,21 @@ type harness struct {
 	now      atomic.Int64 // Unix seconds
 }
 
-// eachBackend runs test once per backend, in parallel, each with its own
-// store and service.
+// eachBackend runs test on every backend (storetest.EachBackend), each
+// with its own store and service.
 func eachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 	t.Helper()
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			test(t, newHarness(t, b))
-		})
-	}
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		test(t, newHarness(t, b))
+	})
 }
 
-func newHarness(t *testing.T, b backend) *harness {
+func newHarness(t *testing.T, b storetest.Backend) *harness {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: b.url(t)})
+	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: b.URL(t)})
 	if err != nil {
-		t.Fatalf("open %s store: %v", b.name, err)
+		t.Fatalf("open %s store: %v", b, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	h := &harness{store: st, settings: &fakeSettings{keys: map[uint64][]string{}}, sessions: &fakeSessions{}, presence: account.NewLocalPresence()}

@@ -113,7 +113,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, m *storeMetric
 
 // build wires the services and the HTTP routes.
 func (a *App) build() {
-	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log})
+	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log, Clock: a.cfg.Clock})
 	a.bus = local.New()
 	reg := a.reg
 	// One presence for the whole node: the gateway reports sessions to it
@@ -122,14 +122,15 @@ func (a *App) build() {
 	presence := account.NewLocalPresence()
 	a.accounts = account.New(account.Config{
 		Store: a.store, Settings: a.tenants, Logger: a.log, Presence: presence,
-		Sessions: gateway.NewKicker(a.bus, nil, a.log),
+		Sessions: gateway.NewKicker(a.bus, a.cfg.Clock, a.log), Clock: a.cfg.Clock,
 	})
 	a.gateway = gateway.New(gateway.Config{
 		Auth: a.tenants, Bus: a.bus, Logins: account.NewLogins(presence), Logger: a.log, Metrics: reg,
+		Clock: a.cfg.Clock,
 	})
 	a.messages = message.New(message.Config{
 		Store: a.store, Bus: a.bus, Settings: messageSettings{a.tenants},
-		Profiles: accountProfiles{a.accounts}, Logger: a.log,
+		Profiles: accountProfiles{a.accounts}, Logger: a.log, Clock: a.cfg.Clock,
 		ObserveStage: newStageMetrics(reg).observeStage,
 	})
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Bus: a.bus, Logger: a.log})
@@ -144,6 +145,7 @@ func (a *App) build() {
 		Metrics:         restapi.NewMetrics(reg),
 		MaxBodyBytes:    a.cfg.MaxBodyBytes,
 		AuthFailureRate: a.cfg.AuthFailureRate,
+		Clock:           a.cfg.Clock,
 	})
 
 	mux := http.NewServeMux()

@@ -65,6 +65,12 @@ type Config struct {
 	BootstrapSDKAppID uint64   `json:"sdkappid"`
 	BootstrapKey      string   `json:"secret_key"`
 	BootstrapAdmins   []string `json:"admins"`
+	// Clock is the time every service reads: message stamps, recall and
+	// dedup windows, kicks, UserSig checks, REST rate limits. Nil means
+	// time.Now. Not read from configuration; tests set it to make time
+	// pass without waiting. Network deadlines and timeouts always use the
+	// real clock.
+	Clock func() time.Time `json:"-"`
 }
 
 // Duration is a time.Duration written as "10s" in config files.

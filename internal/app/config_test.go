@@ -74,24 +74,26 @@ func TestAppConfig(t *testing.T) {
 // becomes an account; one removed gets 60010.
 func TestNewAdminCanCall(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	as := func(id string) int {
-		return code(t, s.raw("POST", "/v4/parley_config/get_app_config?"+query(testAppID, id, sig(t, id)), "{}"))
-	}
-	if c := as("ops"); c != 60010 {
-		t.Fatalf("ops before: %d, want 60010", c)
-	}
-	mustOK(t, s.rest("parley_config/set_app_config", map[string]any{"Admins": []string{"administrator", "ops"}}))
-	if c := as("ops"); c != 0 {
-		t.Fatalf("ops after being added: %d, want 0", c)
-	}
-	if c := as("admin2"); c != 60010 {
-		t.Fatalf("admin2 after removal: %d, want 60010", c)
-	}
-	out := mustOK(t, s.rest("im_open_login_svc/account_check", map[string]any{"CheckItem": []map[string]any{{"UserID": "ops"}}}))
-	if got := fmt.Sprint(out["ResultItem"]); !contains(got, "Imported") || contains(got, "NotImported") {
-		t.Errorf("admin ops is not an account: %s", got)
-	}
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		as := func(id string) int {
+			return code(t, s.raw("POST", "/v4/parley_config/get_app_config?"+query(testAppID, id, sig(t, id)), "{}"))
+		}
+		if c := as("ops"); c != 60010 {
+			t.Fatalf("ops before: %d, want 60010", c)
+		}
+		mustOK(t, s.rest("parley_config/set_app_config", map[string]any{"Admins": []string{"administrator", "ops"}}))
+		if c := as("ops"); c != 0 {
+			t.Fatalf("ops after being added: %d, want 0", c)
+		}
+		if c := as("admin2"); c != 60010 {
+			t.Fatalf("admin2 after removal: %d, want 60010", c)
+		}
+		out := mustOK(t, s.rest("im_open_login_svc/account_check", map[string]any{"CheckItem": []map[string]any{{"UserID": "ops"}}}))
+		if got := fmt.Sprint(out["ResultItem"]); !contains(got, "Imported") || contains(got, "NotImported") {
+			t.Errorf("admin ops is not an account: %s", got)
+		}
+	})
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -94,26 +94,32 @@ func TestRESTAuthenticatesBeforeReadingTheBody(t *testing.T) {
 }
 
 // TestBadSignatureFloodIsLimitedPerAddress: after a burst of failures from
-// one address, its calls get 60007 before being checked; a good call from
-// it still works (calls that authenticate are never charged) only after
-// the budget refills, but another server's address budget is its own.
+// one address, its calls get 60007 before being checked, good ones too;
+// once the budget refills a good call works and is not charged (calls that
+// authenticate never are), so the address's next bad call is checked.
 func TestBadSignatureFloodIsLimitedPerAddress(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{AuthFailureRate: 1})
-	path := "/v4/parley_config/get_app_config?" + query(testAppID, "administrator", "bad")
+	clk := newClock()
+	s := start(t, app.Config{AuthFailureRate: 1, Clock: clk.Now})
+	bad := "/v4/parley_config/get_app_config?" + query(testAppID, "administrator", "bad")
 	codes := map[int]int{}
-	began := time.Now()
 	for range 400 {
-		codes[code(t, s.raw(http.MethodPost, path, "{}"))]++
+		codes[code(t, s.raw(http.MethodPost, bad, "{}"))]++
 	}
-	// The budget refills at 1/s while the calls run: on a slow machine
-	// more of them are checked, never more than the burst plus that.
-	allowed := 5 + int(time.Since(began).Seconds()) + 1
-	if codes[70003] == 0 || codes[60007] == 0 || codes[70003]+codes[60007] != 400 {
-		t.Fatalf("400 badly signed calls: %v, want some 70003 and then 60007", codes)
+	// The clock stands still: the burst of five seconds' worth is checked,
+	// the rest refused unread.
+	if codes[70003] != 5 || codes[60007] != 395 {
+		t.Fatalf("400 badly signed calls at 1 failure/s (burst 5): %v, want 5 70003 and 395 60007", codes)
 	}
-	if codes[70003] > allowed {
-		t.Fatalf("%d calls were checked at 1 failure/s (burst 5) in %v", codes[70003], time.Since(began))
+	if got := code(t, s.rest("parley_config/get_app_config", map[string]any{})); got != 60007 {
+		t.Fatalf("a good call from the flooding address: %d, want 60007 until the budget refills", got)
+	}
+	clk.Advance(time.Second) // one failure's worth
+	mustOK(t, s.rest("parley_config/get_app_config", map[string]any{}))
+	for i, want := range []int{70003, 60007} {
+		if got := code(t, s.raw(http.MethodPost, bad, "{}")); got != want {
+			t.Fatalf("bad call %d after a second: %d, want %d", i+1, got, want)
+		}
 	}
 }
 

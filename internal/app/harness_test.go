@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,17 +34,45 @@ type server struct {
 	done   chan error
 }
 
-// backends runs body once per available store: SQLite always, PostgreSQL
-// when PARLEY_TEST_POSTGRES is set.
+// backends runs body on every store backend (storetest.EachBackend) with a
+// config selecting it: SQLite in a fresh data directory, or a fresh
+// PostgreSQL schema. Tests that read or write stored state run under it;
+// tests that call start(t, app.Config{}) directly run on SQLite only, and
+// check the HTTP and WebSocket edges (envelopes, limits, timeouts,
+// metrics, the data-directory lock), which do not depend on the store.
 func backends(t *testing.T, body func(t *testing.T, cfg app.Config)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		body(t, app.Config{DataDir: t.TempDir()})
+	t.Helper()
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		cfg := app.Config{DataDir: t.TempDir()}
+		if b == storetest.Postgres {
+			cfg.Store = b.URL(t)
+		}
+		body(t, cfg)
 	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		body(t, app.Config{DataDir: t.TempDir(), Store: storetest.PostgresURL(t)})
-	})
+}
+
+// clock is a settable clock for a server (app.Config.Clock), so that a
+// test makes time pass without sleeping. It starts at the real time, so
+// UserSigs issued with time.Now() are valid on it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Now()} }
+
+// Now is the clock's time; pass it as app.Config.Clock.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // start runs a server with cfg (pinned to the test app unless cfg pins one).

@@ -244,45 +244,47 @@ func (p *proxy) allow() {
 // followed by sync_complete, each exactly once, without asking.
 func TestResyncAfterReconnect(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	p := newProxy(t, s.base[len("http://"):])
-	bob := dialWith(t, "ws://"+p.ln.Addr().String()+"/ws", dialOptions(t, "bob", "iOS"))
-	bobIn := watch(bob)
-	if _, err := bob.Sync(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	alice := dial(t, s.base, "alice", "Linux")
-	var keys []string
-	keys = append(keys, send(t, alice, "bob", "m1").MsgKey)
-	bobIn.messages(t, "m1 live", 1)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		p := newProxy(t, s.base[len("http://"):])
+		bob := dialWith(t, "ws://"+p.ln.Addr().String()+"/ws", dialOptions(t, "bob", "iOS"))
+		bobIn := watch(bob)
+		if _, err := bob.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		alice := dial(t, s.base, "alice", "Linux")
+		var keys []string
+		keys = append(keys, send(t, alice, "bob", "m1").MsgKey)
+		bobIn.messages(t, "m1 live", 1)
 
-	p.cut(true)
-	for i := 2; i <= 6; i++ {
-		keys = append(keys, send(t, alice, "bob", fmt.Sprint("m", i)).MsgKey)
-	}
-	p.allow()
-	evs := bobIn.wait(t, "sync_complete after the reconnect", func(evs []client.Event) bool {
-		return len(decoded[*client.SyncComplete](t, evs)) > 0
+		p.cut(true)
+		for i := 2; i <= 6; i++ {
+			keys = append(keys, send(t, alice, "bob", fmt.Sprint("m", i)).MsgKey)
+		}
+		p.allow()
+		evs := bobIn.wait(t, "sync_complete after the reconnect", func(evs []client.Event) bool {
+			return len(decoded[*client.SyncComplete](t, evs)) > 0
+		})
+		done := decoded[*client.SyncComplete](t, evs)[0]
+		if done.Count != 5 || done.Head != bob.SyncSeq() {
+			t.Errorf("sync_complete %+v, want 5 messages up to %d", done, bob.SyncSeq())
+		}
+		if last := evs[len(evs)-1]; last.Name != client.EventSyncComplete {
+			t.Errorf("last event %s, want sync_complete after the resynced messages", last.Name)
+		}
+		keys = append(keys, send(t, alice, "bob", "m7").MsgKey)
+		var got []string
+		for _, m := range bobIn.messages(t, "m7 live", 7) {
+			got = append(got, m.MsgKey)
+		}
+		if !slices.Equal(got, keys) {
+			t.Errorf("bob got %v, want %v once each, in order", got, keys)
+		}
+		if again, err := bob.Sync(context.Background()); err != nil || len(again) != 0 {
+			t.Errorf("sync after the resync: %d messages %v, want none", len(again), err)
+		}
 	})
-	done := decoded[*client.SyncComplete](t, evs)[0]
-	if done.Count != 5 || done.Head != bob.SyncSeq() {
-		t.Errorf("sync_complete %+v, want 5 messages up to %d", done, bob.SyncSeq())
-	}
-	if last := evs[len(evs)-1]; last.Name != client.EventSyncComplete {
-		t.Errorf("last event %s, want sync_complete after the resynced messages", last.Name)
-	}
-	keys = append(keys, send(t, alice, "bob", "m7").MsgKey)
-	var got []string
-	for _, m := range bobIn.messages(t, "m7 live", 7) {
-		got = append(got, m.MsgKey)
-	}
-	if !slices.Equal(got, keys) {
-		t.Errorf("bob got %v, want %v once each, in order", got, keys)
-	}
-	if again, err := bob.Sync(context.Background()); err != nil || len(again) != 0 {
-		t.Errorf("sync after the resync: %d messages %v, want none", len(again), err)
-	}
 }
 
 // TestKill9MidLargeCommit: an admin sends batchsendmsg to 300 recipients

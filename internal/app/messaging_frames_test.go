@@ -157,49 +157,51 @@ func TestBadFramesKeepSessionUsable(t *testing.T) {
 // with Next at the head; an out-of-range option is quoted as sent.
 func TestCursorEdgesOverWebSocket(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	r := dialRaw(t, s.base)
-	login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
-		testAppID, sig(t, "alice"))
-	if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
-		t.Fatalf("login: %+v", a)
-	}
-	for i, c := range []struct {
-		cmd, data string
-		code      int
-		raw       string
-	}{
-		{"sync", `{"After":9223372036854775808}`, 90010, "9223372036854775808"},
-		{"sync", `{"After":18446744073709551616}`, 90010, "18446744073709551616"},
-		{"sync", `{"After":-1}`, 90010, "-1"},
-		{"c2c_history", `{"Peer":"bob","BeforeSeq":9223372036854775808}`, 90010, "9223372036854775808"},
-		{"c2c_history", `{"Peer":"bob","MaxTime":9223372036854775807}`, 90010, "9223372036854775807"},
-		{"c2c_history", `{"Peer":"bob","LastMsgKey":"9223372036854775808_1_1"}`, 90054, "9223372036854775808_1_1"},
-		{"mark_read", `{"Peer":"bob","UpToSeq":9223372036854775808}`, 70402, "9223372036854775808"},
-		{"revoke", `{"Peer":"bob","MsgKey":"9223372036854775808_1_1"}`, 90054, "9223372036854775808_1_1"},
-		{"send_c2c", `{"To_Account":"bob","MsgRandom":1,"SyncOtherMachine":7,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, 90031, "SyncOtherMachine 7"},
-		{"send_c2c", `{"To_Account":"bob","MsgRandom":1,"MsgLifeTime":99999999999999999999,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, 90026, "99999999999999999999"},
-	} {
-		id := 10 + i
-		a := r.exchange(ws.OpText, fmt.Appendf(nil, `{"id":%d,"cmd":%q,"data":%s}`, id, c.cmd, c.data))
-		if a.ID != uint64(id) || a.Code != c.code || !strings.Contains(a.Info, c.raw) {
-			t.Errorf("%s %s: answered %+v, want code %d quoting %s", c.cmd, c.data, a, c.code, c.raw)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		r := dialRaw(t, s.base)
+		login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
+			testAppID, sig(t, "alice"))
+		if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
+			t.Fatalf("login: %+v", a)
 		}
-	}
-	a := r.exchange(ws.OpText, []byte(`{"id":50,"cmd":"send_c2c","data":{"To_Account":"bob","MsgRandom":2,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}}`))
-	if a.Code != 0 {
-		t.Fatalf("send: %+v", a)
-	}
-	var page struct {
-		Entries    []json.RawMessage
-		Head, Next uint64
-		Complete   bool
-	}
-	a = r.exchange(ws.OpText, []byte(`{"id":51,"cmd":"sync","data":{"After":9223372036854775807}}`))
-	if a.Code != 0 || json.Unmarshal(a.Data, &page) != nil || len(page.Entries) != 0 || page.Head != 1 || page.Next != 1 || !page.Complete {
-		t.Errorf("sync after MaxInt64 with head 1: %+v, page %+v; want no entries, Next 1, complete", a, page)
-	}
+		for i, c := range []struct {
+			cmd, data string
+			code      int
+			raw       string
+		}{
+			{"sync", `{"After":9223372036854775808}`, 90010, "9223372036854775808"},
+			{"sync", `{"After":18446744073709551616}`, 90010, "18446744073709551616"},
+			{"sync", `{"After":-1}`, 90010, "-1"},
+			{"c2c_history", `{"Peer":"bob","BeforeSeq":9223372036854775808}`, 90010, "9223372036854775808"},
+			{"c2c_history", `{"Peer":"bob","MaxTime":9223372036854775807}`, 90010, "9223372036854775807"},
+			{"c2c_history", `{"Peer":"bob","LastMsgKey":"9223372036854775808_1_1"}`, 90054, "9223372036854775808_1_1"},
+			{"mark_read", `{"Peer":"bob","UpToSeq":9223372036854775808}`, 70402, "9223372036854775808"},
+			{"revoke", `{"Peer":"bob","MsgKey":"9223372036854775808_1_1"}`, 90054, "9223372036854775808_1_1"},
+			{"send_c2c", `{"To_Account":"bob","MsgRandom":1,"SyncOtherMachine":7,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, 90031, "SyncOtherMachine 7"},
+			{"send_c2c", `{"To_Account":"bob","MsgRandom":1,"MsgLifeTime":99999999999999999999,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}`, 90026, "99999999999999999999"},
+		} {
+			id := 10 + i
+			a := r.exchange(ws.OpText, fmt.Appendf(nil, `{"id":%d,"cmd":%q,"data":%s}`, id, c.cmd, c.data))
+			if a.ID != uint64(id) || a.Code != c.code || !strings.Contains(a.Info, c.raw) {
+				t.Errorf("%s %s: answered %+v, want code %d quoting %s", c.cmd, c.data, a, c.code, c.raw)
+			}
+		}
+		a := r.exchange(ws.OpText, []byte(`{"id":50,"cmd":"send_c2c","data":{"To_Account":"bob","MsgRandom":2,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}}`))
+		if a.Code != 0 {
+			t.Fatalf("send: %+v", a)
+		}
+		var page struct {
+			Entries    []json.RawMessage
+			Head, Next uint64
+			Complete   bool
+		}
+		a = r.exchange(ws.OpText, []byte(`{"id":51,"cmd":"sync","data":{"After":9223372036854775807}}`))
+		if a.Code != 0 || json.Unmarshal(a.Data, &page) != nil || len(page.Entries) != 0 || page.Head != 1 || page.Next != 1 || !page.Complete {
+			t.Errorf("sync after MaxInt64 with head 1: %+v, page %+v; want no entries, Next 1, complete", a, page)
+		}
+	})
 }
 
 // TestConversationTypesOverWebSocket: conversations carry Type 1 and Peer;
@@ -208,35 +210,37 @@ func TestCursorEdgesOverWebSocket(t *testing.T) {
 // stays), and refuse an unknown Type or a malformed GroupID with 70402.
 func TestConversationTypesOverWebSocket(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	r := dialRaw(t, s.base)
-	login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
-		testAppID, sig(t, "alice"))
-	if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
-		t.Fatalf("login: %+v", a)
-	}
-	send := `{"id":2,"cmd":"send_c2c","data":{"To_Account":"bob","MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}}`
-	if a := r.exchange(ws.OpText, []byte(send)); a.Code != 0 {
-		t.Fatalf("send: %+v", a)
-	}
-	for i, c := range []struct {
-		cmd, data string
-		code      int
-		answer    string // a part of the answer's data
-	}{
-		{"mark_read", `{"Type":2,"GroupID":"bob"}`, 0, `"Type":2,"GroupID":"bob","LastSeq":0`},
-		{"mark_read", `{"Type":3,"Peer":"bob"}`, 70402, ""},
-		{"mark_read", `{"Type":2,"GroupID":""}`, 70402, ""},
-		{"delete_conversation", `{"Type":2,"GroupID":"bob","ClearHistory":true}`, 0, ""},
-		{"delete_conversation", `{"Type":2,"GroupID":"tab\tin id"}`, 70402, ""},
-		{"mark_read", `{"Type":1,"Peer":"bob"}`, 0, `"Type":1,"Peer":"bob","LastSeq":1`},
-		{"conversations", `{}`, 0, `"Conversations":[{"Type":1,"Peer":"bob","LastSeq":1`},
-	} {
-		id := 10 + i
-		a := r.exchange(ws.OpText, fmt.Appendf(nil, `{"id":%d,"cmd":%q,"data":%s}`, id, c.cmd, c.data))
-		if a.ID != uint64(id) || a.Code != c.code || !strings.Contains(string(a.Data), c.answer) {
-			t.Errorf("%s %s: answered %+v (data %s), want code %d with %s", c.cmd, c.data, a, a.Data, c.code, c.answer)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		r := dialRaw(t, s.base)
+		login := fmt.Sprintf(`{"id":1,"cmd":"login","data":{"SDKAppID":%d,"UserID":"alice","UserSig":%q,"Platform":"Web","ProtocolVersion":1}}`,
+			testAppID, sig(t, "alice"))
+		if a := r.exchange(ws.OpText, []byte(login)); a.Code != 0 {
+			t.Fatalf("login: %+v", a)
 		}
-	}
+		send := `{"id":2,"cmd":"send_c2c","data":{"To_Account":"bob","MsgRandom":1,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}}`
+		if a := r.exchange(ws.OpText, []byte(send)); a.Code != 0 {
+			t.Fatalf("send: %+v", a)
+		}
+		for i, c := range []struct {
+			cmd, data string
+			code      int
+			answer    string // a part of the answer's data
+		}{
+			{"mark_read", `{"Type":2,"GroupID":"bob"}`, 0, `"Type":2,"GroupID":"bob","LastSeq":0`},
+			{"mark_read", `{"Type":3,"Peer":"bob"}`, 70402, ""},
+			{"mark_read", `{"Type":2,"GroupID":""}`, 70402, ""},
+			{"delete_conversation", `{"Type":2,"GroupID":"bob","ClearHistory":true}`, 0, ""},
+			{"delete_conversation", `{"Type":2,"GroupID":"tab\tin id"}`, 70402, ""},
+			{"mark_read", `{"Type":1,"Peer":"bob"}`, 0, `"Type":1,"Peer":"bob","LastSeq":1`},
+			{"conversations", `{}`, 0, `"Conversations":[{"Type":1,"Peer":"bob","LastSeq":1`},
+		} {
+			id := 10 + i
+			a := r.exchange(ws.OpText, fmt.Appendf(nil, `{"id":%d,"cmd":%q,"data":%s}`, id, c.cmd, c.data))
+			if a.ID != uint64(id) || a.Code != c.code || !strings.Contains(string(a.Data), c.answer) {
+				t.Errorf("%s %s: answered %+v (data %s), want code %d with %s", c.cmd, c.data, a, a.Data, c.code, c.answer)
+			}
+		}
+	})
 }

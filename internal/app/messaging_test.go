@@ -195,43 +195,45 @@ func wantCode(t *testing.T, what string, err error, code int) {
 // recipient and the sender's other devices, never the sending device.
 func TestOnlineDeliveryToEveryDevice(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	// a1 and b1 send; they have no inbox, so that pending can tell what
-	// reached them.
-	a1, b1 := dial(t, s.base, "alice", "iOS"), dial(t, s.base, "bob", "Android")
-	a2 := watch(dial(t, s.base, "alice", "Windows"))
-	b2, b3 := watch(dial(t, s.base, "bob", "Web")), watch(dial(t, s.base, "bob", "Mac"))
-	check := func(who string, m client.Message, res client.SendResult, from, to, text string) {
-		t.Helper()
-		if m.MsgKey != res.MsgKey || m.MsgSeq != res.MsgSeq || m.MsgRandom != res.MsgRandom || m.From != from ||
-			m.To != to || m.Text() != text || m.Nick != "Nick of "+from || m.SyncSeq == 0 {
-			t.Errorf("%s got %+v, want the message acknowledged as %+v", who, m, res)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		// a1 and b1 send; they have no inbox, so that pending can tell what
+		// reached them.
+		a1, b1 := dial(t, s.base, "alice", "iOS"), dial(t, s.base, "bob", "Android")
+		a2 := watch(dial(t, s.base, "alice", "Windows"))
+		b2, b3 := watch(dial(t, s.base, "bob", "Web")), watch(dial(t, s.base, "bob", "Mac"))
+		check := func(who string, m client.Message, res client.SendResult, from, to, text string) {
+			t.Helper()
+			if m.MsgKey != res.MsgKey || m.MsgSeq != res.MsgSeq || m.MsgRandom != res.MsgRandom || m.From != from ||
+				m.To != to || m.Text() != text || m.Nick != "Nick of "+from || m.SyncSeq == 0 {
+				t.Errorf("%s got %+v, want the message acknowledged as %+v", who, m, res)
+			}
 		}
-	}
 
-	hello := send(t, a1, "bob", "hello bob")
-	if own := decoded[*client.Message](t, pending(a1)); len(own) != 0 {
-		t.Errorf("the sending device got its own message: %+v", own)
-	}
-	check("bob's Android", nextMessage(t, b1), hello, "alice", "bob", "hello bob")
-	for name, in := range map[string]*inbox{"bob's Web": b2, "bob's Mac": b3, "alice's Windows": a2} {
-		got := in.messages(t, "the first message on "+name, 1)
-		check(name, got[0], hello, "alice", "bob", "hello bob")
-	}
-
-	reply := send(t, b1, "alice", "hi alice")
-	if own := decoded[*client.Message](t, pending(b1)); len(own) != 0 {
-		t.Errorf("the replying device got its own message: %+v", own)
-	}
-	check("alice's iOS", nextMessage(t, a1), reply, "bob", "alice", "hi alice")
-	for name, in := range map[string]*inbox{"bob's Web": b2, "bob's Mac": b3, "alice's Windows": a2} {
-		got := in.messages(t, "the reply on "+name, 2)
-		if len(got) != 2 {
-			t.Fatalf("%s got %d messages, want 2", name, len(got))
+		hello := send(t, a1, "bob", "hello bob")
+		if own := decoded[*client.Message](t, pending(a1)); len(own) != 0 {
+			t.Errorf("the sending device got its own message: %+v", own)
 		}
-		check(name, got[1], reply, "bob", "alice", "hi alice")
-	}
+		check("bob's Android", nextMessage(t, b1), hello, "alice", "bob", "hello bob")
+		for name, in := range map[string]*inbox{"bob's Web": b2, "bob's Mac": b3, "alice's Windows": a2} {
+			got := in.messages(t, "the first message on "+name, 1)
+			check(name, got[0], hello, "alice", "bob", "hello bob")
+		}
+
+		reply := send(t, b1, "alice", "hi alice")
+		if own := decoded[*client.Message](t, pending(b1)); len(own) != 0 {
+			t.Errorf("the replying device got its own message: %+v", own)
+		}
+		check("alice's iOS", nextMessage(t, a1), reply, "bob", "alice", "hi alice")
+		for name, in := range map[string]*inbox{"bob's Web": b2, "bob's Mac": b3, "alice's Windows": a2} {
+			got := in.messages(t, "the reply on "+name, 2)
+			if len(got) != 2 {
+				t.Fatalf("%s got %d messages, want 2", name, len(got))
+			}
+			check(name, got[1], reply, "bob", "alice", "hi alice")
+		}
+	})
 }
 
 // nextMessage returns the next message event of a client without inbox.
@@ -355,44 +357,46 @@ func TestOfflineSyncLatest100(t *testing.T) {
 // minutes is answered with the first result and stores nothing.
 func TestResendSameRandom(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	alice := dial(t, s.base, "alice", "iOS")
-	bob := watch(dial(t, s.base, "bob", "iOS"))
-	ctx := context.Background()
-	sendRandom := func(text string, random uint32) client.SendResult {
-		res, err := alice.SendC2C(ctx, "bob", []client.Element{client.TextElem(text)}, client.SendOptions{Random: random})
-		if err != nil {
-			t.Fatal(err)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		alice := dial(t, s.base, "alice", "iOS")
+		bob := watch(dial(t, s.base, "bob", "iOS"))
+		ctx := context.Background()
+		sendRandom := func(text string, random uint32) client.SendResult {
+			res, err := alice.SendC2C(ctx, "bob", []client.Element{client.TextElem(text)}, client.SendOptions{Random: random})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
 		}
-		return res
-	}
-	first := sendRandom("once", 424242)
-	again := sendRandom("once, retried", 424242)
-	if again != first {
-		t.Errorf("retry answered %+v, want the first result %+v", again, first)
-	}
-	other := sendRandom("another", 434343)
-	if other.MsgSeq != first.MsgSeq+1 {
-		t.Errorf("next message has seq %d, want %d: the retry used a number", other.MsgSeq, first.MsgSeq+1)
-	}
-	page, err := alice.History(ctx, "bob", client.HistoryOptions{Count: 10})
-	if err != nil || len(page.Messages) != 2 || page.Messages[1].Text() != "once" {
-		t.Errorf("history: %+v %v, want 2 messages", page.Messages, err)
-	}
-	roam := mustOK(t, s.rest("openim/admin_getroammsg", map[string]any{
-		"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 10, "MinTime": 0, "MaxTime": time.Now().Unix() + 60,
-	}))
-	if n := roam["MsgCnt"].(json.Number).String(); n != "2" {
-		t.Errorf("admin_getroammsg MsgCnt %s, want 2", n)
-	}
-	got := bob.messages(t, "two messages", 2)
-	if len(got) != 2 || got[0].MsgKey != first.MsgKey || got[1].MsgKey != other.MsgKey {
-		t.Errorf("bob got %+v", got)
-	}
-	if n, err := dial(t, s.base, "bob", "Android").TotalUnread(ctx); err != nil || n != 2 {
-		t.Errorf("bob's unread %d %v, want 2", n, err)
-	}
+		first := sendRandom("once", 424242)
+		again := sendRandom("once, retried", 424242)
+		if again != first {
+			t.Errorf("retry answered %+v, want the first result %+v", again, first)
+		}
+		other := sendRandom("another", 434343)
+		if other.MsgSeq != first.MsgSeq+1 {
+			t.Errorf("next message has seq %d, want %d: the retry used a number", other.MsgSeq, first.MsgSeq+1)
+		}
+		page, err := alice.History(ctx, "bob", client.HistoryOptions{Count: 10})
+		if err != nil || len(page.Messages) != 2 || page.Messages[1].Text() != "once" {
+			t.Errorf("history: %+v %v, want 2 messages", page.Messages, err)
+		}
+		roam := mustOK(t, s.rest("openim/admin_getroammsg", map[string]any{
+			"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 10, "MinTime": 0, "MaxTime": time.Now().Unix() + 60,
+		}))
+		if n := roam["MsgCnt"].(json.Number).String(); n != "2" {
+			t.Errorf("admin_getroammsg MsgCnt %s, want 2", n)
+		}
+		got := bob.messages(t, "two messages", 2)
+		if len(got) != 2 || got[0].MsgKey != first.MsgKey || got[1].MsgKey != other.MsgKey {
+			t.Errorf("bob got %+v", got)
+		}
+		if n, err := dial(t, s.base, "bob", "Android").TotalUnread(ctx); err != nil || n != 2 {
+			t.Errorf("bob's unread %d %v, want 2", n, err)
+		}
+	})
 }
 
 // TestConcurrentSendersGapless: 10 devices (5 users, 2 each) send 1,000
@@ -506,57 +510,59 @@ func TestConcurrentSendersGapless(t *testing.T) {
 // sender's other devices and the recipient, and history shows the state.
 func TestRecallAndModifyReachBothSides(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	ctx := context.Background()
-	a1 := dial(t, s.base, "alice", "iOS")
-	a2 := watch(dial(t, s.base, "alice", "Mac"))
-	b1 := dial(t, s.base, "bob", "Android")
-	bob := watch(b1)
-	sent := send(t, a1, "bob", "first draft")
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		ctx := context.Background()
+		a1 := dial(t, s.base, "alice", "iOS")
+		a2 := watch(dial(t, s.base, "alice", "Mac"))
+		b1 := dial(t, s.base, "bob", "Android")
+		bob := watch(b1)
+		sent := send(t, a1, "bob", "first draft")
 
-	ccd := "edited-by-alice"
-	mod, err := a1.Modify(ctx, "bob", sent.MsgKey, []client.Element{client.TextElem("final text")}, &ccd)
-	if err != nil || mod.IsModified != 1 || mod.Text() != "final text" || mod.CloudCustomData != ccd || mod.MsgKey != sent.MsgKey {
-		t.Fatalf("modify: %+v %v", mod, err)
-	}
-	for name, in := range map[string]*inbox{"alice's other device": a2, "bob": bob} {
-		evs := in.wait(t, "message_modified", func(evs []client.Event) bool { return len(decoded[*client.MessageModified](t, evs)) > 0 })
-		if m := decoded[*client.MessageModified](t, evs)[0]; m.MsgKey != sent.MsgKey || m.Text() != "final text" || m.IsModified != 1 {
-			t.Errorf("%s: message_modified %+v", name, m)
+		ccd := "edited-by-alice"
+		mod, err := a1.Modify(ctx, "bob", sent.MsgKey, []client.Element{client.TextElem("final text")}, &ccd)
+		if err != nil || mod.IsModified != 1 || mod.Text() != "final text" || mod.CloudCustomData != ccd || mod.MsgKey != sent.MsgKey {
+			t.Fatalf("modify: %+v %v", mod, err)
 		}
-	}
-	page, err := b1.History(ctx, "alice", client.HistoryOptions{})
-	if err != nil || len(page.Messages) != 1 || page.Messages[0].IsModified != 1 || page.Messages[0].Text() != "final text" {
-		t.Errorf("bob's history after modify: %+v %v", page.Messages, err)
-	}
+		for name, in := range map[string]*inbox{"alice's other device": a2, "bob": bob} {
+			evs := in.wait(t, "message_modified", func(evs []client.Event) bool { return len(decoded[*client.MessageModified](t, evs)) > 0 })
+			if m := decoded[*client.MessageModified](t, evs)[0]; m.MsgKey != sent.MsgKey || m.Text() != "final text" || m.IsModified != 1 {
+				t.Errorf("%s: message_modified %+v", name, m)
+			}
+		}
+		page, err := b1.History(ctx, "alice", client.HistoryOptions{})
+		if err != nil || len(page.Messages) != 1 || page.Messages[0].IsModified != 1 || page.Messages[0].Text() != "final text" {
+			t.Errorf("bob's history after modify: %+v %v", page.Messages, err)
+		}
 
-	wantCode(t, "bob recalls alice's message", b1.Revoke(ctx, "alice", sent.MsgKey), 90009)
-	if err := a1.Revoke(ctx, "bob", sent.MsgKey); err != nil {
-		t.Fatal(err)
-	}
-	for name, in := range map[string]*inbox{"alice's other device": a2, "bob": bob} {
-		evs := in.wait(t, "message_revoked", func(evs []client.Event) bool { return len(decoded[*client.MessageRevoked](t, evs)) > 0 })
-		if r := decoded[*client.MessageRevoked](t, evs)[0]; r.MsgKey != sent.MsgKey || r.From != "alice" || r.To != "bob" {
-			t.Errorf("%s: message_revoked %+v", name, r)
+		wantCode(t, "bob recalls alice's message", b1.Revoke(ctx, "alice", sent.MsgKey), 90009)
+		if err := a1.Revoke(ctx, "bob", sent.MsgKey); err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, ev := range pending(a1) {
-		if ev.Name == client.EventMessageRevoked || ev.Name == client.EventMessageModified {
-			t.Errorf("the device that acted got %s", ev.Name)
+		for name, in := range map[string]*inbox{"alice's other device": a2, "bob": bob} {
+			evs := in.wait(t, "message_revoked", func(evs []client.Event) bool { return len(decoded[*client.MessageRevoked](t, evs)) > 0 })
+			if r := decoded[*client.MessageRevoked](t, evs)[0]; r.MsgKey != sent.MsgKey || r.From != "alice" || r.To != "bob" {
+				t.Errorf("%s: message_revoked %+v", name, r)
+			}
 		}
-	}
-	for _, c := range []*client.Client{a1, b1} {
-		peer := map[*client.Client]string{a1: "bob", b1: "alice"}[c]
-		page, err := c.History(ctx, peer, client.HistoryOptions{})
-		if err != nil || len(page.Messages) != 1 || !page.Messages[0].Recalled() || len(page.Messages[0].MsgBody) != 0 {
-			t.Errorf("history with %s after recall: %+v %v", peer, page.Messages, err)
+		for _, ev := range pending(a1) {
+			if ev.Name == client.EventMessageRevoked || ev.Name == client.EventMessageModified {
+				t.Errorf("the device that acted got %s", ev.Name)
+			}
 		}
-	}
-	wantCode(t, "recall twice", a1.Revoke(ctx, "bob", sent.MsgKey), 20023)
-	_, err = a1.Modify(ctx, "bob", sent.MsgKey, []client.Element{client.TextElem("x")}, nil)
-	wantCode(t, "modify a recalled message", err, 20023)
-	wantCode(t, "malformed key", a1.Revoke(ctx, "bob", "not-a-key"), 90054)
+		for _, c := range []*client.Client{a1, b1} {
+			peer := map[*client.Client]string{a1: "bob", b1: "alice"}[c]
+			page, err := c.History(ctx, peer, client.HistoryOptions{})
+			if err != nil || len(page.Messages) != 1 || !page.Messages[0].Recalled() || len(page.Messages[0].MsgBody) != 0 {
+				t.Errorf("history with %s after recall: %+v %v", peer, page.Messages, err)
+			}
+		}
+		wantCode(t, "recall twice", a1.Revoke(ctx, "bob", sent.MsgKey), 20023)
+		_, err = a1.Modify(ctx, "bob", sent.MsgKey, []client.Element{client.TextElem("x")}, nil)
+		wantCode(t, "modify a recalled message", err, 20023)
+		wantCode(t, "malformed key", a1.Revoke(ctx, "bob", "not-a-key"), 90054)
+	})
 }
 
 // TestAdminRESTRoundTrip: sendmsg, batchsendmsg, admin_getroammsg and
@@ -564,68 +570,70 @@ func TestRecallAndModifyReachBothSides(t *testing.T) {
 // what an admin sends reaches the users' devices.
 func TestAdminRESTRoundTrip(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob", "carol")
-	bob := watch(dial(t, s.base, "bob", "Web"))
-	carol := watch(dial(t, s.base, "carol", "Web"))
-	body := func(text string) []map[string]any {
-		return []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": text}}}
-	}
-	out := mustOK(t, s.rest("openim/sendmsg", map[string]any{
-		"SyncOtherMachine": 1, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 1001,
-		"MsgBody": body("from the admin, as alice"), "CloudCustomData": "ccd",
-	}))
-	exactFields(t, "sendmsg", out, "MsgTime", "MsgKey", "MsgId")
-	m := bob.messages(t, "the admin's message", 1)[0]
-	if m.MsgKey != out["MsgKey"] || m.From != "alice" || m.Text() != "from the admin, as alice" || m.CloudCustomData != "ccd" {
-		t.Errorf("bob got %+v for sendmsg %v", m, out)
-	}
-
-	out = mustOK(t, s.rest("openim/batchsendmsg", map[string]any{
-		"From_Account": "alice", "To_Account": []string{"bob", "carol", "ghost"}, "MsgRandom": 1002,
-		"MsgBody": body("to many"),
-	}))
-	exactFields(t, "batchsendmsg", out, "MsgKey", "MsgId", "ErrorList")
-	if errs := out["ErrorList"].([]any); len(errs) != 1 || errs[0].(map[string]any)["To_Account"] != "ghost" {
-		t.Errorf("batchsendmsg ErrorList %v, want ghost only", errs)
-	}
-	for in, n := range map[*inbox]int{bob: 2, carol: 1} {
-		got := in.messages(t, "the batch message", n)
-		if last := got[n-1]; last.Text() != "to many" || last.From != "alice" {
-			t.Errorf("recipient of %d messages got %+v", n, last)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob", "carol")
+		bob := watch(dial(t, s.base, "bob", "Web"))
+		carol := watch(dial(t, s.base, "carol", "Web"))
+		body := func(text string) []map[string]any {
+			return []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": text}}}
 		}
-	}
+		out := mustOK(t, s.rest("openim/sendmsg", map[string]any{
+			"SyncOtherMachine": 1, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 1001,
+			"MsgBody": body("from the admin, as alice"), "CloudCustomData": "ccd",
+		}))
+		exactFields(t, "sendmsg", out, "MsgTime", "MsgKey", "MsgId")
+		m := bob.messages(t, "the admin's message", 1)[0]
+		if m.MsgKey != out["MsgKey"] || m.From != "alice" || m.Text() != "from the admin, as alice" || m.CloudCustomData != "ccd" {
+			t.Errorf("bob got %+v for sendmsg %v", m, out)
+		}
 
-	out = mustOK(t, s.rest("openim/admin_getroammsg", map[string]any{
-		"Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 100, "MinTime": 0, "MaxTime": time.Now().Unix() + 60,
-	}))
-	hasFields(t, "admin_getroammsg", out, "Complete", "MsgCnt", "LastMsgTime", "LastMsgKey", "MsgList")
-	list := out["MsgList"].([]any)
-	if len(list) != 2 || out["MsgCnt"].(json.Number).String() != "2" || out["Complete"].(json.Number).String() != "1" {
-		t.Fatalf("admin_getroammsg: %v", out)
-	}
-	for _, item := range list {
-		hasFields(t, "MsgList item", item.(map[string]any), "From_Account", "To_Account", "MsgSeq", "MsgRandom",
-			"MsgTimeStamp", "MsgClientTime", "MsgFlagBits", "IsPeerRead", "MsgKey", "MsgBody", "CloudCustomData")
-	}
+		out = mustOK(t, s.rest("openim/batchsendmsg", map[string]any{
+			"From_Account": "alice", "To_Account": []string{"bob", "carol", "ghost"}, "MsgRandom": 1002,
+			"MsgBody": body("to many"),
+		}))
+		exactFields(t, "batchsendmsg", out, "MsgKey", "MsgId", "ErrorList")
+		if errs := out["ErrorList"].([]any); len(errs) != 1 || errs[0].(map[string]any)["To_Account"] != "ghost" {
+			t.Errorf("batchsendmsg ErrorList %v, want ghost only", errs)
+		}
+		for in, n := range map[*inbox]int{bob: 2, carol: 1} {
+			got := in.messages(t, "the batch message", n)
+			if last := got[n-1]; last.Text() != "to many" || last.From != "alice" {
+				t.Errorf("recipient of %d messages got %+v", n, last)
+			}
+		}
 
-	out = mustOK(t, s.rest("recentcontact/get_list", map[string]any{
-		"From_Account": "bob", "TimeStamp": 0, "StartIndex": 0, "TopTimeStamp": 0, "TopStartIndex": 0, "AssistFlags": 0,
-	}))
-	hasFields(t, "get_list", out, "CompleteFlag", "TimeStamp", "StartIndex", "TopTimeStamp", "TopStartIndex", "SessionItem")
-	items := out["SessionItem"].([]any)
-	if len(items) != 1 {
-		t.Fatalf("get_list: %v", out)
-	}
-	item := items[0].(map[string]any)
-	hasFields(t, "SessionItem", item, "Type", "To_Account", "MsgTime", "TopFlag")
-	if item["To_Account"] != "alice" || item["Type"].(json.Number).String() != "1" {
-		t.Errorf("SessionItem %v", item)
-	}
-	out = mustOK(t, s.rest("openim/get_c2c_unread_msg_num", map[string]any{"To_Account": "bob", "Peer_Account": []string{"alice"}}))
-	if out["AllC2CUnreadMsgNum"].(json.Number).String() != "2" {
-		t.Errorf("get_c2c_unread_msg_num: %v", out)
-	}
+		out = mustOK(t, s.rest("openim/admin_getroammsg", map[string]any{
+			"Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 100, "MinTime": 0, "MaxTime": time.Now().Unix() + 60,
+		}))
+		hasFields(t, "admin_getroammsg", out, "Complete", "MsgCnt", "LastMsgTime", "LastMsgKey", "MsgList")
+		list := out["MsgList"].([]any)
+		if len(list) != 2 || out["MsgCnt"].(json.Number).String() != "2" || out["Complete"].(json.Number).String() != "1" {
+			t.Fatalf("admin_getroammsg: %v", out)
+		}
+		for _, item := range list {
+			hasFields(t, "MsgList item", item.(map[string]any), "From_Account", "To_Account", "MsgSeq", "MsgRandom",
+				"MsgTimeStamp", "MsgClientTime", "MsgFlagBits", "IsPeerRead", "MsgKey", "MsgBody", "CloudCustomData")
+		}
+
+		out = mustOK(t, s.rest("recentcontact/get_list", map[string]any{
+			"From_Account": "bob", "TimeStamp": 0, "StartIndex": 0, "TopTimeStamp": 0, "TopStartIndex": 0, "AssistFlags": 0,
+		}))
+		hasFields(t, "get_list", out, "CompleteFlag", "TimeStamp", "StartIndex", "TopTimeStamp", "TopStartIndex", "SessionItem")
+		items := out["SessionItem"].([]any)
+		if len(items) != 1 {
+			t.Fatalf("get_list: %v", out)
+		}
+		item := items[0].(map[string]any)
+		hasFields(t, "SessionItem", item, "Type", "To_Account", "MsgTime", "TopFlag")
+		if item["To_Account"] != "alice" || item["Type"].(json.Number).String() != "1" {
+			t.Errorf("SessionItem %v", item)
+		}
+		out = mustOK(t, s.rest("openim/get_c2c_unread_msg_num", map[string]any{"To_Account": "bob", "Peer_Account": []string{"alice"}}))
+		if out["AllC2CUnreadMsgNum"].(json.Number).String() != "2" {
+			t.Errorf("get_c2c_unread_msg_num: %v", out)
+		}
+	})
 }
 
 // TestRESTMsgSeqIsTheCallers: over REST a C2C message's MsgSeq is the
@@ -736,73 +744,75 @@ func hasFields(t *testing.T, what string, m map[string]any, fields ...string) {
 // sessions with a kicked event; the user is then Offline.
 func TestKickClosesSessionsAndPresence(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	phone, browser := dial(t, s.base, "bob", "iOS"), dial(t, s.base, "bob", "Web")
-	inboxes := []*inbox{watch(phone), watch(browser)}
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		phone, browser := dial(t, s.base, "bob", "iOS"), dial(t, s.base, "bob", "Web")
+		inboxes := []*inbox{watch(phone), watch(browser)}
 
-	status := func() map[string]any {
-		out := mustOK(t, s.rest("openim/query_online_status", map[string]any{"To_Account": []string{"bob", "alice", "ghost"}, "IsNeedDetail": 1}))
-		res := map[string]any{}
-		for _, r := range out["QueryResult"].([]any) {
-			item := r.(map[string]any)
-			res[item["To_Account"].(string)] = item
+		status := func() map[string]any {
+			out := mustOK(t, s.rest("openim/query_online_status", map[string]any{"To_Account": []string{"bob", "alice", "ghost"}, "IsNeedDetail": 1}))
+			res := map[string]any{}
+			for _, r := range out["QueryResult"].([]any) {
+				item := r.(map[string]any)
+				res[item["To_Account"].(string)] = item
+			}
+			if errs := fmt.Sprint(out["ErrorList"]); errs != "[map[ErrorCode:70107 To_Account:ghost]]" {
+				t.Errorf("ErrorList %s", errs)
+			}
+			return res
 		}
-		if errs := fmt.Sprint(out["ErrorList"]); errs != "[map[ErrorCode:70107 To_Account:ghost]]" {
-			t.Errorf("ErrorList %s", errs)
+		st := status()
+		bob := st["bob"].(map[string]any)
+		if bob["Status"] != "Online" || bob["State"] != "Online" || fmt.Sprint(bob["Detail"]) != "[map[Platform:Web Status:Online] map[Platform:iPhone Status:Online]]" {
+			t.Errorf("bob: %v", bob)
 		}
-		return res
-	}
-	st := status()
-	bob := st["bob"].(map[string]any)
-	if bob["Status"] != "Online" || bob["State"] != "Online" || fmt.Sprint(bob["Detail"]) != "[map[Platform:Web Status:Online] map[Platform:iPhone Status:Online]]" {
-		t.Errorf("bob: %v", bob)
-	}
-	if alice := st["alice"].(map[string]any); alice["Status"] != "Offline" || alice["Detail"] != nil {
-		t.Errorf("alice: %v", alice)
-	}
-	out := mustOK(t, s.rest("openim/querystate", map[string]any{"To_Account": []string{"bob", "alice"}}))
-	if got := fmt.Sprint(out["QueryResult"]); got != "[map[State:Online To_Account:bob] map[State:Offline To_Account:alice]]" {
-		t.Errorf("querystate: %s", got)
-	}
-	many := make([]string, 501)
-	for i := range many {
-		many[i] = fmt.Sprint("u", i)
-	}
-	if c := code(t, s.rest("openim/query_online_status", map[string]any{"To_Account": many})); c != 70206 {
-		t.Errorf("501 accounts: code %d, want 70206", c)
-	}
-	if c := code(t, s.rest("openim/query_online_status", map[string]any{"To_Account": []string{}})); c != 70402 {
-		t.Errorf("no accounts: code %d, want 70402", c)
-	}
+		if alice := st["alice"].(map[string]any); alice["Status"] != "Offline" || alice["Detail"] != nil {
+			t.Errorf("alice: %v", alice)
+		}
+		out := mustOK(t, s.rest("openim/querystate", map[string]any{"To_Account": []string{"bob", "alice"}}))
+		if got := fmt.Sprint(out["QueryResult"]); got != "[map[State:Online To_Account:bob] map[State:Offline To_Account:alice]]" {
+			t.Errorf("querystate: %s", got)
+		}
+		many := make([]string, 501)
+		for i := range many {
+			many[i] = fmt.Sprint("u", i)
+		}
+		if c := code(t, s.rest("openim/query_online_status", map[string]any{"To_Account": many})); c != 70206 {
+			t.Errorf("501 accounts: code %d, want 70206", c)
+		}
+		if c := code(t, s.rest("openim/query_online_status", map[string]any{"To_Account": []string{}})); c != 70402 {
+			t.Errorf("no accounts: code %d, want 70402", c)
+		}
 
-	stale := dialOptions(t, "bob", "iOS") // a UserSig issued before the kick
-	mustOK(t, s.rest("im_open_login_svc/kick", map[string]any{"UserID": "bob"}))
-	for i, c := range []*client.Client{phone, browser} {
-		evs := inboxes[i].wait(t, "kicked", func(evs []client.Event) bool { return len(decoded[*client.Kicked](t, evs)) > 0 })
-		if k := decoded[*client.Kicked](t, evs)[0]; k.Reason != "kicked_by_admin" {
-			t.Errorf("session %d: kicked %+v", i, k)
+		stale := dialOptions(t, "bob", "iOS") // a UserSig issued before the kick
+		mustOK(t, s.rest("im_open_login_svc/kick", map[string]any{"UserID": "bob"}))
+		for i, c := range []*client.Client{phone, browser} {
+			evs := inboxes[i].wait(t, "kicked", func(evs []client.Event) bool { return len(decoded[*client.Kicked](t, evs)) > 0 })
+			if k := decoded[*client.Kicked](t, evs)[0]; k.Reason != "kicked_by_admin" {
+				t.Errorf("session %d: kicked %+v", i, k)
+			}
+			select {
+			case <-c.Done():
+			case <-time.After(waitLimit):
+				t.Fatalf("session %d still open after the kick", i)
+			}
+			var d *client.DisconnectError
+			if !errors.As(c.Err(), &d) || d.Code != 4003 {
+				t.Errorf("session %d ended with %v, want close 4003", i, c.Err())
+			}
 		}
-		select {
-		case <-c.Done():
-		case <-time.After(waitLimit):
-			t.Fatalf("session %d still open after the kick", i)
+		deadline := time.Now().Add(waitLimit)
+		for status()["bob"].(map[string]any)["Status"] != "Offline" {
+			if time.Now().After(deadline) {
+				t.Fatal("bob still online after the kick")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		var d *client.DisconnectError
-		if !errors.As(c.Err(), &d) || d.Code != 4003 {
-			t.Errorf("session %d ended with %v, want close 4003", i, c.Err())
+		c, err := client.Dial(context.Background(), wsURL(s.base), stale)
+		if err == nil {
+			c.Close()
 		}
-	}
-	deadline := time.Now().Add(waitLimit)
-	for status()["bob"].(map[string]any)["Status"] != "Offline" {
-		if time.Now().After(deadline) {
-			t.Fatal("bob still online after the kick")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	c, err := client.Dial(context.Background(), wsURL(s.base), stale)
-	if err == nil {
-		c.Close()
-	}
-	wantCode(t, "login with a UserSig issued before the kick", err, 70052)
+		wantCode(t, "login with a UserSig issued before the kick", err, 70052)
+	})
 }

@@ -46,30 +46,32 @@ func TestPprofBehindOption(t *testing.T) {
 // histograms and in the send pipeline's stage histogram on /metrics.
 func TestStoreCommitMetrics(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	mustOK(t, s.rest("openim/sendmsg", map[string]any{
-		"SyncOtherMachine": 2, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 7,
-		"MsgBody": []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": "hi"}}},
-	}))
-	_, metrics := httpGet(t, s.base, "/metrics")
-	for _, want := range []string{
-		"parley_store_append_batch_messages_count 1\n",
-		"parley_store_append_batch_messages_sum 1\n",
-		"parley_store_append_batch_seconds_count 1\n",
-	} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %q", want)
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		mustOK(t, s.rest("openim/sendmsg", map[string]any{
+			"SyncOtherMachine": 2, "From_Account": "alice", "To_Account": "bob", "MsgRandom": 7,
+			"MsgBody": []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": "hi"}}},
+		}))
+		_, metrics := httpGet(t, s.base, "/metrics")
+		for _, want := range []string{
+			"parley_store_append_batch_messages_count 1\n",
+			"parley_store_append_batch_messages_sum 1\n",
+			"parley_store_append_batch_seconds_count 1\n",
+		} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
 		}
-	}
-	for _, series := range []string{
-		`parley_message_stage_seconds_count{stage="validate"}`,
-		`parley_message_stage_seconds_count{stage="store"}`,
-	} {
-		if v, ok := sample(metrics, series); !ok || v < 1 {
-			t.Errorf("/metrics: %s = %v (present %v), want >= 1", series, v, ok)
+		for _, series := range []string{
+			`parley_message_stage_seconds_count{stage="validate"}`,
+			`parley_message_stage_seconds_count{stage="store"}`,
+		} {
+			if v, ok := sample(metrics, series); !ok || v < 1 {
+				t.Errorf("/metrics: %s = %v (present %v), want >= 1", series, v, ok)
+			}
 		}
-	}
+	})
 }
 
 // sample returns the value of series (name and labels as the text

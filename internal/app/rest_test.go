@@ -3,6 +3,7 @@ package app_test
 import (
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,19 +74,24 @@ func TestEmptyBodyIsEmptyObject(t *testing.T) {
 }
 
 // TestRESTRateLimit: with a limit of 1 call/s, back-to-back calls beyond
-// the one-second burst get 60007.
+// the one-second burst get 60007; a second later one more call is allowed.
 func TestRESTRateLimit(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
+	clk := newClock()
+	s := start(t, app.Config{Clock: clk.Now})
 	mustOK(t, s.rest("parley_config/set_app_config", map[string]any{"RestRateLimit": 1}))
-	limited := 0
+	clk.Advance(time.Second) // the calls so far were under the old limit
+	var codes []int
 	for range 5 {
-		if code(t, s.rest("parley_config/get_app_config", map[string]any{})) == 60007 {
-			limited++
-		}
+		codes = append(codes, code(t, s.rest("parley_config/get_app_config", map[string]any{})))
 	}
-	if limited == 0 {
-		t.Fatal("5 back-to-back calls at a limit of 1/s: none refused with 60007")
+	if want := []int{0, 60007, 60007, 60007, 60007}; !slices.Equal(codes, want) {
+		t.Fatalf("5 back-to-back calls at a limit of 1/s: %v, want %v", codes, want)
+	}
+	clk.Advance(time.Second)
+	mustOK(t, s.rest("parley_config/get_app_config", map[string]any{}))
+	if got := code(t, s.rest("parley_config/get_app_config", map[string]any{})); got != 60007 {
+		t.Errorf("second call in the next second: %d, want 60007", got)
 	}
 }
 
@@ -93,28 +99,30 @@ func TestRESTRateLimit(t *testing.T) {
 // 70052; a newly issued one works.
 func TestKickInvalidatesUserSig(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	old := sig(t, "admin2")
-	call := func(userSig string) int {
-		return code(t, s.raw("POST", "/v4/parley_config/get_app_config?"+query(testAppID, "admin2", userSig), "{}"))
-	}
-	if c := call(old); c != 0 {
-		t.Fatalf("before kick: %d", c)
-	}
-	mustOK(t, s.rest("im_open_login_svc/kick", map[string]any{"UserID": "admin2"}))
-	if c := call(old); c != 70052 {
-		t.Fatalf("old UserSig after kick: %d, want 70052", c)
-	}
-	fresh, err := usersig.Gen(testAppID, testKey, "admin2", 600, time.Now().Add(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := call(fresh); c != 0 {
-		t.Fatalf("new UserSig after kick: %d, want 0", c)
-	}
-	if c := code(t, s.rest("im_open_login_svc/kick", map[string]any{"Identifier": "nobody"})); c != 70107 {
-		t.Fatalf("kick of a missing account: %d, want 70107", c)
-	}
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		old := sig(t, "admin2")
+		call := func(userSig string) int {
+			return code(t, s.raw("POST", "/v4/parley_config/get_app_config?"+query(testAppID, "admin2", userSig), "{}"))
+		}
+		if c := call(old); c != 0 {
+			t.Fatalf("before kick: %d", c)
+		}
+		mustOK(t, s.rest("im_open_login_svc/kick", map[string]any{"UserID": "admin2"}))
+		if c := call(old); c != 70052 {
+			t.Fatalf("old UserSig after kick: %d, want 70052", c)
+		}
+		fresh, err := usersig.Gen(testAppID, testKey, "admin2", 600, time.Now().Add(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := call(fresh); c != 0 {
+			t.Fatalf("new UserSig after kick: %d, want 0", c)
+		}
+		if c := code(t, s.rest("im_open_login_svc/kick", map[string]any{"Identifier": "nobody"})); c != 70107 {
+			t.Fatalf("kick of a missing account: %d, want 70107", c)
+		}
+	})
 }
 
 // TestMetricsAndHealth: /metrics counts calls by command and code; health

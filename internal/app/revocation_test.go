@@ -79,38 +79,40 @@ func TestRevocationSurvivesDeleteAndReimport(t *testing.T) {
 // in again, and other users' sessions are untouched.
 func TestDeleteClosesSessions(t *testing.T) {
 	t.Parallel()
-	s := start(t, app.Config{})
-	importUsers(t, s, "alice", "bob")
-	phone, browser := dial(t, s.base, "alice", "iOS"), dial(t, s.base, "alice", "Web")
-	inboxes := []*inbox{watch(phone), watch(browser)}
-	bob := dial(t, s.base, "bob", "Web")
-	send(t, phone, "bob", "before the delete")
-	if _, err := phone.History(context.Background(), "bob", client.HistoryOptions{}); err != nil {
-		t.Fatalf("history before the delete: %v", err)
-	}
-	stale := dialOptions(t, "alice", "iOS")
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob")
+		phone, browser := dial(t, s.base, "alice", "iOS"), dial(t, s.base, "alice", "Web")
+		inboxes := []*inbox{watch(phone), watch(browser)}
+		bob := dial(t, s.base, "bob", "Web")
+		send(t, phone, "bob", "before the delete")
+		if _, err := phone.History(context.Background(), "bob", client.HistoryOptions{}); err != nil {
+			t.Fatalf("history before the delete: %v", err)
+		}
+		stale := dialOptions(t, "alice", "iOS")
 
-	deleteAccount(t, s, "alice")
-	for i, c := range []*client.Client{phone, browser} {
-		evs := inboxes[i].wait(t, "kicked", func(evs []client.Event) bool { return len(decoded[*client.Kicked](t, evs)) > 0 })
-		if k := decoded[*client.Kicked](t, evs)[0]; k.Reason != "account_deleted" {
-			t.Errorf("session %d: kicked %+v, want Reason account_deleted", i, k)
+		deleteAccount(t, s, "alice")
+		for i, c := range []*client.Client{phone, browser} {
+			evs := inboxes[i].wait(t, "kicked", func(evs []client.Event) bool { return len(decoded[*client.Kicked](t, evs)) > 0 })
+			if k := decoded[*client.Kicked](t, evs)[0]; k.Reason != "account_deleted" {
+				t.Errorf("session %d: kicked %+v, want Reason account_deleted", i, k)
+			}
+			select {
+			case <-c.Done():
+			case <-time.After(waitLimit):
+				t.Fatalf("session %d still open after the delete", i)
+			}
+			var d *client.DisconnectError
+			if !errors.As(c.Err(), &d) || d.Code != 4007 || d.Reason != "account_deleted" {
+				t.Errorf("session %d ended with %v, want close 4007 account_deleted", i, c.Err())
+			}
+			if _, err := c.History(context.Background(), "bob", client.HistoryOptions{}); err == nil {
+				t.Errorf("session %d: history still served after the delete", i)
+			}
 		}
-		select {
-		case <-c.Done():
-		case <-time.After(waitLimit):
-			t.Fatalf("session %d still open after the delete", i)
+		wantCode(t, "login with a UserSig issued before the delete", signIn(stale, wsURL(s.base)), 70052)
+		if err := bob.Call(context.Background(), "ping", nil, nil); err != nil {
+			t.Errorf("bob's session was affected: %v", err)
 		}
-		var d *client.DisconnectError
-		if !errors.As(c.Err(), &d) || d.Code != 4007 || d.Reason != "account_deleted" {
-			t.Errorf("session %d ended with %v, want close 4007 account_deleted", i, c.Err())
-		}
-		if _, err := c.History(context.Background(), "bob", client.HistoryOptions{}); err == nil {
-			t.Errorf("session %d: history still served after the delete", i)
-		}
-	}
-	wantCode(t, "login with a UserSig issued before the delete", signIn(stale, wsURL(s.base)), 70052)
-	if err := bob.Call(context.Background(), "ping", nil, nil); err != nil {
-		t.Errorf("bob's session was affected: %v", err)
-	}
+	})
 }

@@ -22,7 +22,9 @@ const (
 )
 
 // startServer runs a real Parley on 127.0.0.1:0, as internal/app's tests
-// do, and returns an Env pointed at it.
+// do, and returns an Env pointed at it. The server stores on SQLite only:
+// these tests check the load tool, which sees the server through HTTP and
+// WebSocket alone; the server's behaviour on both stores is internal/app's.
 func startServer(t *testing.T) *bench.Env {
 	t.Helper()
 	return startServerWith(t, bench.Config{})

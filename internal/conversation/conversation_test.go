@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,27 +23,13 @@ import (
 	"github.com/parley-im/parley/pkg/protocol"
 )
 
-type backend struct {
-	name string
-	url  func(t testing.TB) string
-}
-
-func backends() []backend {
-	bs := []backend{{name: "sqlite", url: func(t testing.TB) string { return filepath.Join(t.TempDir(), "db.sqlite") }}}
-	if os.Getenv(storetest.PostgresEnv) != "" {
-		bs = append(bs, backend{name: "postgres", url: storetest.PostgresURL})
-	}
-	return bs
-}
-
+// eachBackend runs test on every backend (storetest.EachBackend), each
+// with its own store and services.
 func eachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 	t.Helper()
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			test(t, newHarness(t, b))
-		})
-	}
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		test(t, newHarness(t, b))
+	})
 }
 
 type published struct {
@@ -99,11 +83,11 @@ type harness struct {
 
 var appCounter atomic.Uint64
 
-func newHarness(t testing.TB, b backend) *harness {
+func newHarness(t testing.TB, b storetest.Backend) *harness {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.url(t)})
+	st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.URL(t)})
 	if err != nil {
-		t.Fatalf("open %s store: %v", b.name, err)
+		t.Fatalf("open %s store: %v", b, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	h := &harness{store: st, bus: &fakeBus{}, app: 1400000000 + appCounter.Add(1)}
@@ -365,39 +349,40 @@ func TestDeleteConversation(t *testing.T) {
 // StartIndex is an empty, complete page, not an overflow.
 func TestCursorEdges(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, backends()[0])
-	h.accounts(t, "alice", "bob")
-	h.send(t, "alice", "bob")
-	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		req  conversation.ReadRequest
-		raw  string
-	}{
-		{"UpToSeq 2^63", conversation.ReadRequest{UpToSeq: 1 << 63}, "9223372036854775808"},
-		{"UpToSeq 2^64-1", conversation.ReadRequest{UpToSeq: 1<<64 - 1}, "18446744073709551615"},
-		{"UpToTime beyond milliseconds", conversation.ReadRequest{UpToTime: 1 << 62}, "4611686018427387904"},
-		{"UpToTime negative", conversation.ReadRequest{UpToTime: -2}, "-2"},
-	} {
-		tc.req.SDKAppID, tc.req.Owner, tc.req.Conv = h.app, "bob", im.C2C("alice")
-		_, err := h.svc.MarkRead(ctx, tc.req)
-		wantCode(t, tc.name, err, im.CodeInvalidParameter)
-		if !strings.Contains(err.Error(), tc.raw) {
-			t.Errorf("%s: error %q does not quote %s", tc.name, err, tc.raw)
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "alice", "bob")
+		h.send(t, "alice", "bob")
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name string
+			req  conversation.ReadRequest
+			raw  string
+		}{
+			{"UpToSeq 2^63", conversation.ReadRequest{UpToSeq: 1 << 63}, "9223372036854775808"},
+			{"UpToSeq 2^64-1", conversation.ReadRequest{UpToSeq: 1<<64 - 1}, "18446744073709551615"},
+			{"UpToTime beyond milliseconds", conversation.ReadRequest{UpToTime: 1 << 62}, "4611686018427387904"},
+			{"UpToTime negative", conversation.ReadRequest{UpToTime: -2}, "-2"},
+		} {
+			tc.req.SDKAppID, tc.req.Owner, tc.req.Conv = h.app, "bob", im.C2C("alice")
+			_, err := h.svc.MarkRead(ctx, tc.req)
+			wantCode(t, tc.name, err, im.CodeInvalidParameter)
+			if !strings.Contains(err.Error(), tc.raw) {
+				t.Errorf("%s: error %q does not quote %s", tc.name, err, tc.raw)
+			}
 		}
-	}
-	if convs, err := h.store.GetConversations(ctx, h.app, "bob", []im.ConvID{im.C2C("alice")}); err != nil || convs[im.C2C("alice")].ReadSeq != 0 || convs[im.C2C("alice")].Unread != 1 {
-		t.Errorf("refused mark_read changed the conversation: %+v, %v", convs, err)
-	}
-	if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToSeq: im.MaxSeq}); err != nil {
-		t.Errorf("mark read up to MaxSeq: %v", err)
-	}
-	page, err := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob",
-		Cursor: conversation.Cursor{UpdatedAt: math.MaxInt64, Index: math.MaxInt}})
-	if err != nil || len(page.Conversations) != 1 || !page.Complete {
-		// UpdatedAt MaxInt64 lists everything before it: the one conversation.
-		t.Errorf("list from a huge cursor = %+v, %v; want the conversation, complete", page, err)
-	}
+		if convs, err := h.store.GetConversations(ctx, h.app, "bob", []im.ConvID{im.C2C("alice")}); err != nil || convs[im.C2C("alice")].ReadSeq != 0 || convs[im.C2C("alice")].Unread != 1 {
+			t.Errorf("refused mark_read changed the conversation: %+v, %v", convs, err)
+		}
+		if _, err := h.svc.MarkRead(ctx, conversation.ReadRequest{SDKAppID: h.app, Owner: "bob", Conv: im.C2C("alice"), UpToSeq: im.MaxSeq}); err != nil {
+			t.Errorf("mark read up to MaxSeq: %v", err)
+		}
+		page, err := h.svc.List(ctx, conversation.ListRequest{SDKAppID: h.app, Owner: "bob",
+			Cursor: conversation.Cursor{UpdatedAt: math.MaxInt64, Index: math.MaxInt}})
+		if err != nil || len(page.Conversations) != 1 || !page.Complete {
+			// UpdatedAt MaxInt64 lists everything before it: the one conversation.
+			t.Errorf("list from a huge cursor = %+v, %v; want the conversation, complete", page, err)
+		}
+	})
 }
 
 // TestListPageBytes: a full page of conversations with the longest IDs
@@ -405,30 +390,31 @@ func TestCursorEdges(t *testing.T) {
 // MaxListPageBytes when encoded.
 func TestListPageBytes(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, backends()[0])
-	h.accounts(t, "owner")
-	updates := make([]store.ConversationUpdate, conversation.MaxListLimit)
-	for i := range updates {
-		updates[i] = store.ConversationUpdate{
-			Owner: "owner", Conv: im.Group(fmt.Sprintf("%0*d", im.MaxGroupIDBytes, i)),
-			LastSeq: 1, LastTime: h.now.Load(), MaxSeq: 1, Unread: 1, Newest: h.now.Load(),
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.accounts(t, "owner")
+		updates := make([]store.ConversationUpdate, conversation.MaxListLimit)
+		for i := range updates {
+			updates[i] = store.ConversationUpdate{
+				Owner: "owner", Conv: im.Group(fmt.Sprintf("%0*d", im.MaxGroupIDBytes, i)),
+				LastSeq: 1, LastTime: h.now.Load(), MaxSeq: 1, Unread: 1, Newest: h.now.Load(),
+			}
 		}
-	}
-	if err := h.store.UpdateConversations(context.Background(), h.app, updates); err != nil {
-		t.Fatal(err)
-	}
-	page, err := h.svc.List(context.Background(), conversation.ListRequest{SDKAppID: h.app, Owner: "owner", Limit: conversation.MaxListLimit})
-	if err != nil || len(page.Conversations) != conversation.MaxListLimit {
-		t.Fatalf("List = %d conversations, %v", len(page.Conversations), err)
-	}
-	enc, err := json.Marshal(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("a full page encodes to %d bytes", len(enc))
-	if len(enc) > conversation.MaxListPageBytes {
-		t.Errorf("a full page encodes to %d bytes, over MaxListPageBytes %d", len(enc), conversation.MaxListPageBytes)
-	}
+		if err := h.store.UpdateConversations(context.Background(), h.app, updates); err != nil {
+			t.Fatal(err)
+		}
+		page, err := h.svc.List(context.Background(), conversation.ListRequest{SDKAppID: h.app, Owner: "owner", Limit: conversation.MaxListLimit})
+		if err != nil || len(page.Conversations) != conversation.MaxListLimit {
+			t.Fatalf("List = %d conversations, %v", len(page.Conversations), err)
+		}
+		enc, err := json.Marshal(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("a full page encodes to %d bytes", len(enc))
+		if len(enc) > conversation.MaxListPageBytes {
+			t.Errorf("a full page encodes to %d bytes, over MaxListPageBytes %d", len(enc), conversation.MaxListPageBytes)
+		}
+	})
 }
 
 // TestGroupConversation: a group conversation (written into the store

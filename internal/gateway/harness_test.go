@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/parley-im/parley/internal/bus/local"
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/store/sqlstore"
+	"github.com/parley-im/parley/internal/store/storetest"
 	"github.com/parley-im/parley/internal/tenant"
 	"github.com/parley-im/parley/internal/usersig"
 	"github.com/parley-im/parley/pkg/client"
@@ -52,12 +52,14 @@ type env struct {
 	ln      *trackingListener
 }
 
-// newTenants opens a SQLite store in a temporary directory and creates the
-// test apps.
+// newTenants opens a SQLite store and creates the test apps. The gateway
+// never touches the store; the tenant service only reads app settings
+// from it, which the tenant and app tests check on both backends
+// (storetest.EachBackend), so the gateway's tests run on SQLite alone.
 func newTenants(t *testing.T) *tenant.Service {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: filepath.Join(t.TempDir(), "parley.db")})
+	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: storetest.SQLite.URL(t)})
 	if err != nil {
 		t.Fatalf("sqlstore.Open: %v", err)
 	}

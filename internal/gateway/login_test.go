@@ -213,20 +213,32 @@ func TestIdleTimeout(t *testing.T) {
 	r.expectClose(4006, protocol.ReasonIdleTimeout)
 }
 
+// TestServerPings: the server pings every PingInterval, and a client that
+// answers the pings stays signed in past IdleTimeout with nothing else to
+// say. The idle timeout is a network read deadline, on the real clock, so
+// no injected clock can make it pass: the test counts the server's pings
+// (PingInterval apart) until more than IdleTimeout has gone by, instead of
+// sleeping.
 func TestServerPings(t *testing.T) {
 	t.Parallel()
-	e := start(t, gateway.Config{PingInterval: 20 * time.Millisecond, IdleTimeout: 500 * time.Millisecond})
-	r := e.raw()
-	r.login(appDefault, "alice", "Web")
-	for range 3 {
-		if f := r.read(); f.op != ws.OpPing {
-			t.Fatalf("got a %v frame, want a ping", f.op)
-		}
-	}
-	// A client that answers pings stays signed in past IdleTimeout.
+	const pingInterval, idleTimeout = 20 * time.Millisecond, 300 * time.Millisecond
+	e := start(t, gateway.Config{PingInterval: pingInterval, IdleTimeout: idleTimeout})
+	// bob's client library answers pings on its own; alice's raw
+	// connection answers them by hand and counts them.
 	c := e.dial(options(t, appDefault, "bob", "iOS"))
 	id := c.Session().SessionID
-	time.Sleep(time.Second) // twice IdleTimeout, with nothing but pings and pongs
+	r := e.raw()
+	r.login(appDefault, "alice", "Web")
+	for range int(idleTimeout/pingInterval) + 5 {
+		f := r.read()
+		if f.op != ws.OpPing {
+			t.Fatalf("got a %v frame (%d %q), want a ping", f.op, f.status, f.reason)
+		}
+		r.send(ws.NewPongFrame(f.body))
+	}
+	if f := r.call(`{"id":2,"cmd":"ping"}`); f.ID != 2 || f.Code != 0 {
+		t.Fatalf("ping after idle time on the raw connection: %+v", f)
+	}
 	if err := c.Call(context.Background(), "ping", nil, nil); err != nil {
 		t.Fatalf("ping after idle time: %v", err)
 	}

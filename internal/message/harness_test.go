@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,34 +19,20 @@ import (
 	"github.com/parley-im/parley/internal/store/storetest"
 )
 
-// backend is one storage backend the tests run against.
-type backend struct {
-	name string
-	url  func(t testing.TB) string
-}
-
-// backends lists SQLite always and PostgreSQL when PARLEY_TEST_POSTGRES is set.
-func backends() []backend {
-	bs := []backend{{name: "sqlite", url: func(t testing.TB) string {
-		return filepath.Join(t.TempDir(), "db.sqlite")
-	}}}
-	if os.Getenv(storetest.PostgresEnv) != "" {
-		bs = append(bs, backend{name: "postgres", url: storetest.PostgresURL})
-	}
-	return bs
-}
-
-// eachBackend runs test once per backend, in parallel, each with its own
-// store and service.
+// eachBackend runs test on every backend (storetest.EachBackend), each
+// with its own store and service.
 func eachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 	t.Helper()
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			test(t, newHarness(t, b, nil))
-		})
-	}
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		test(t, newHarness(t, b, nil))
+	})
 }
+
+// oneBackend is the store of the tests that check the service's own logic
+// (hooks, stages, page arithmetic) on one backend only: what they need of
+// the store is the contract storetest checks on both, so a second run would
+// test nothing new.
+const oneBackend = storetest.SQLite
 
 // published is one event the fake bus received.
 type published struct {
@@ -144,11 +128,11 @@ var appCounter atomic.Uint64
 
 // newHarness opens a store and builds a service; edit, when non-nil,
 // adjusts the config before New.
-func newHarness(t testing.TB, b backend, edit func(*message.Config)) *harness {
+func newHarness(t testing.TB, b storetest.Backend, edit func(*message.Config)) *harness {
 	t.Helper()
-	st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.url(t)})
+	st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.URL(t)})
 	if err != nil {
-		t.Fatalf("open %s store: %v", b.name, err)
+		t.Fatalf("open %s store: %v", b, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	h := &harness{store: st, bus: &fakeBus{}, app: 1400000000 + appCounter.Add(1)}

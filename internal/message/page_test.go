@@ -40,7 +40,7 @@ func times(k int) func(int) int { return func(u int) int { return k * u } }
 // with a 100-byte text, measured on a probe harness).
 func pagedHarness(t *testing.T, tc pageCase) *harness {
 	t.Helper()
-	probe := newHarness(t, backends()[0], nil)
+	probe := newHarness(t, oneBackend, nil)
 	probe.accounts(t, "alice", "bob")
 	probe.send(t, "alice", "bob", strings.Repeat("x", 100), 1)
 	stored, err := probe.store.GetC2C(context.Background(), probe.app, "alice", "bob", 1)
@@ -48,7 +48,7 @@ func pagedHarness(t *testing.T, tc pageCase) *harness {
 		t.Fatal(err)
 	}
 	bound := tc.bytes(message.PageEntryBytes(&stored))
-	h := newHarness(t, backends()[0], func(c *message.Config) { c.PageBytes, c.RoamPageBytes = bound, bound })
+	h := newHarness(t, oneBackend, func(c *message.Config) { c.PageBytes, c.RoamPageBytes = bound, bound })
 	h.accounts(t, "alice", "bob")
 	for i, n := range tc.texts {
 		h.send(t, "alice", "bob", strings.Repeat("x", n), uint32(i+1))
@@ -167,7 +167,7 @@ func TestHistoryPagesBoundedInBytes(t *testing.T) {
 // do, while a History page of the same messages holds them all.
 func TestRoamPagesAtTheReferenceSize(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, backends()[0], nil)
+	h := newHarness(t, oneBackend, nil)
 	h.accounts(t, "alice", "bob")
 	for i := range 10 {
 		h.send(t, "alice", "bob", strings.Repeat("y", 4000), uint32(i+1))
@@ -193,7 +193,7 @@ func TestRoamPagesAtTheReferenceSize(t *testing.T) {
 // with the head.
 func TestCursorEdges(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, backends()[0], nil)
+	h := newHarness(t, oneBackend, nil)
 	h.accounts(t, "alice", "bob")
 	for i := range 3 {
 		h.send(t, "alice", "bob", fmt.Sprint("m", i), uint32(i+1))

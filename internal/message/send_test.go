@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/message"
+	"github.com/parley-im/parley/internal/store/storetest"
 	"github.com/parley-im/parley/pkg/protocol"
 )
 
@@ -89,34 +90,31 @@ func TestSendRejectsBadInputAndStoresNothing(t *testing.T) {
 		}, im.CodeMsgFormat},
 		{"blocked by permissions", func(r *message.SendRequest) { r.To = "blocker" }, im.CodeC2CBlocked},
 	}
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, b, func(c *message.Config) { c.Permissions = blockBy("blocker") })
-			h.accounts(t, "alice", "bob", "blocker")
-			for _, c := range cases {
-				req := message.SendRequest{SDKAppID: h.app, From: "alice", To: "bob", Body: text("hi"), Options: opts(1)}
-				c.edit(&req)
-				_, err := h.svc.SendC2C(context.Background(), req)
-				wantCode(t, c.name, err, c.code)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b, func(c *message.Config) { c.Permissions = blockBy("blocker") })
+		h.accounts(t, "alice", "bob", "blocker")
+		for _, c := range cases {
+			req := message.SendRequest{SDKAppID: h.app, From: "alice", To: "bob", Body: text("hi"), Options: opts(1)}
+			c.edit(&req)
+			_, err := h.svc.SendC2C(context.Background(), req)
+			wantCode(t, c.name, err, c.code)
+		}
+		for _, u := range []string{"alice", "bob", "blocker"} {
+			if head, _ := h.store.SyncHead(context.Background(), h.app, u); head != 0 {
+				t.Errorf("%s's sync head %d: something was stored", u, head)
 			}
-			for _, u := range []string{"alice", "bob", "blocker"} {
-				if head, _ := h.store.SyncHead(context.Background(), h.app, u); head != 0 {
-					t.Errorf("%s's sync head %d: something was stored", u, head)
-				}
-			}
-			if evs := h.bus.take(); len(evs) != 0 {
-				t.Errorf("events published for rejected sends: %+v", evs)
-			}
-			// An admin's REST send skips Permissions, as the reference's sendmsg does.
-			_, err := h.svc.SendC2C(context.Background(), message.SendRequest{
-				SDKAppID: h.app, From: "alice", To: "blocker", Body: text("hi"), Options: opts(1), ByAdmin: true,
-			})
-			if err != nil {
-				t.Errorf("admin send to a blocker: %v", err)
-			}
+		}
+		if evs := h.bus.take(); len(evs) != 0 {
+			t.Errorf("events published for rejected sends: %+v", evs)
+		}
+		// An admin's REST send skips Permissions, as the reference's sendmsg does.
+		_, err := h.svc.SendC2C(context.Background(), message.SendRequest{
+			SDKAppID: h.app, From: "alice", To: "blocker", Body: text("hi"), Options: opts(1), ByAdmin: true,
 		})
-	}
+		if err != nil {
+			t.Errorf("admin send to a blocker: %v", err)
+		}
+	})
 }
 
 // blockBy is a Permissions where blocker blocks everyone.
@@ -372,7 +370,7 @@ func (k *hooks) AfterSend(_ context.Context, _ uint64, _ im.ConvID, m message.Me
 
 func TestHookPoints(t *testing.T) {
 	t.Parallel()
-	b := backends()[0]
+	b := oneBackend
 	k := &hooks{}
 	h := newHarness(t, b, func(c *message.Config) { c.BeforeSend, c.Pusher, c.AfterSend = k, k, k })
 	h.accounts(t, "alice", "bob")
@@ -442,7 +440,7 @@ func TestHookPoints(t *testing.T) {
 
 func TestNilBusStillStores(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, backends()[0], func(c *message.Config) { c.Bus = nil })
+	h := newHarness(t, oneBackend, func(c *message.Config) { c.Bus = nil })
 	h.accounts(t, "alice", "bob")
 	h.send(t, "alice", "bob", "x", 1)
 	if page, err := h.svc.Sync(context.Background(), h.app, "bob", 0, 0); err != nil || len(page.Entries) != 1 {
@@ -461,7 +459,7 @@ func (failingProfiles) Nicks(context.Context, uint64, []string) (map[string]mess
 
 func TestProfileFailureOmitsNick(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, backends()[0], func(c *message.Config) { c.Profiles = failingProfiles{} })
+	h := newHarness(t, oneBackend, func(c *message.Config) { c.Profiles = failingProfiles{} })
 	h.accounts(t, "alice", "bob")
 	h.send(t, "alice", "bob", "x", 1)
 	evs := h.bus.take()

@@ -98,7 +98,7 @@ func TestSendObservesTheStagesThatRan(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			k, counts := &hooks{}, &stageCounts{}
-			h := newHarness(t, backends()[0], func(cfg *message.Config) {
+			h := newHarness(t, oneBackend, func(cfg *message.Config) {
 				cfg.Pusher, cfg.AfterSend, cfg.ObserveStage = k, k, counts.observe
 				if c.webhook {
 					cfg.BeforeSend = k
@@ -121,7 +121,7 @@ func TestDuplicateEndsAtDedup(t *testing.T) {
 	t.Parallel()
 	for _, webhook := range []bool{false, true} {
 		k, counts := &hooks{}, &stageCounts{}
-		h := newHarness(t, backends()[0], func(cfg *message.Config) {
+		h := newHarness(t, oneBackend, func(cfg *message.Config) {
 			cfg.ObserveStage = counts.observe
 			if webhook {
 				cfg.BeforeSend = k
@@ -150,7 +150,7 @@ func TestDuplicateEndsAtDedup(t *testing.T) {
 func TestNoBusNoDeliverStage(t *testing.T) {
 	t.Parallel()
 	counts := &stageCounts{}
-	h := newHarness(t, backends()[0], func(cfg *message.Config) { cfg.Bus, cfg.ObserveStage = nil, counts.observe })
+	h := newHarness(t, oneBackend, func(cfg *message.Config) { cfg.Bus, cfg.ObserveStage = nil, counts.observe })
 	h.accounts(t, "alice", "bob")
 	h.send(t, "alice", "bob", "x", 1)
 	want := map[message.Stage]int{message.StageValidate: 1, message.StageStore: 1}

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,31 +17,64 @@ import (
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/restapi"
 	"github.com/parley-im/parley/internal/store/sqlstore"
+	"github.com/parley-im/parley/internal/store/storetest"
 	"github.com/parley-im/parley/internal/tenant"
 	"github.com/parley-im/parley/internal/usersig"
 )
 
-// accountsAPI is a real REST server on a loopback port over a SQLite store,
-// with one app whose admin signs every call.
+// accountsAPI is a real REST server on a loopback port over a store, with
+// one app whose admin signs every call.
 type accountsAPI struct {
 	url     string
 	app     tenant.App
 	tenants *tenant.Service
 	sig     string
-	// store is the server's store, set by newMessagingAPI only.
+	// store and clock are the server's, set by newMessagingAPI only.
 	store *sqlstore.Store
+	clock *clock
 }
 
-// newAccountsAPI starts the server; clock is the account service's (nil:
-// time.Now).
-func newAccountsAPI(t *testing.T, clock account.Clock) *accountsAPI {
+// clock is a settable clock, so that a test makes time pass without
+// sleeping. It starts at the real time, so UserSigs issued with
+// time.Now() are valid on it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Now()} }
+
+// Now is the clock's time.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// openStore opens a new, empty store on b, closed when t ends.
+func openStore(t *testing.T, b storetest.Backend) *sqlstore.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, sqlstore.Config{URL: filepath.Join(t.TempDir(), "db.sqlite")})
+	st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.URL(t)})
 	if err != nil {
-		t.Fatalf("open store: %v", err)
+		t.Fatalf("open %s store: %v", b, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// newAccountsAPI starts the server on b; clock is the account service's
+// (nil: time.Now).
+func newAccountsAPI(t *testing.T, b storetest.Backend, clock account.Clock) *accountsAPI {
+	t.Helper()
+	ctx := context.Background()
+	st := openStore(t, b)
 	tenants := tenant.New(tenant.Config{Store: st})
 	accounts := account.New(account.Config{Store: st, Settings: tenants, Clock: clock})
 	app, err := tenants.Create(ctx, 0, "", nil)
@@ -188,63 +221,65 @@ func wildcards(got, want any) any {
 
 func TestAccountCommands(t *testing.T) {
 	t.Parallel()
-	api := newAccountsAPI(t, nil)
-	list := func(prefix string, n int) string {
-		ids := make([]string, n)
-		for i := range ids {
-			ids[i] = fmt.Sprintf("%q", fmt.Sprintf("%s%d", prefix, i))
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		api := newAccountsAPI(t, b, nil)
+		list := func(prefix string, n int) string {
+			ids := make([]string, n)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("%q", fmt.Sprintf("%s%d", prefix, i))
+			}
+			return "[" + strings.Join(ids, ",") + "]"
 		}
-		return "[" + strings.Join(ids, ",") + "]"
-	}
-	long := strings.Repeat("x", 33)
-	api.run(t, []restCase{
-		{name: "import", command: "im_open_login_svc/account_import", body: `{"UserID":"alice","Nick":"Alice","FaceUrl":"https://x/a.png"}`},
-		{name: "import old name", command: "im_open_login_svc/account_import", body: `{"Identifier":"bob"}`},
-		{name: "import again", command: "im_open_login_svc/account_import", body: `{"UserID":"alice"}`},
-		{name: "import no UserID", command: "im_open_login_svc/account_import", body: `{"Nick":"x"}`, code: im.CodeInvalidParameter},
-		{name: "import long UserID", command: "im_open_login_svc/account_import", body: `{"UserID":"` + long + `"}`, code: im.CodeInvalidParameter},
-		{name: "import UserID number", command: "im_open_login_svc/account_import", body: `{"UserID":5}`, code: im.CodeInvalidParameter},
-		{name: "import long nick", command: "im_open_login_svc/account_import", body: `{"UserID":"nick","Nick":"` + strings.Repeat("n", 501) + `"}`, code: im.CodeInvalidParameter},
+		long := strings.Repeat("x", 33)
+		api.run(t, []restCase{
+			{name: "import", command: "im_open_login_svc/account_import", body: `{"UserID":"alice","Nick":"Alice","FaceUrl":"https://x/a.png"}`},
+			{name: "import old name", command: "im_open_login_svc/account_import", body: `{"Identifier":"bob"}`},
+			{name: "import again", command: "im_open_login_svc/account_import", body: `{"UserID":"alice"}`},
+			{name: "import no UserID", command: "im_open_login_svc/account_import", body: `{"Nick":"x"}`, code: im.CodeInvalidParameter},
+			{name: "import long UserID", command: "im_open_login_svc/account_import", body: `{"UserID":"` + long + `"}`, code: im.CodeInvalidParameter},
+			{name: "import UserID number", command: "im_open_login_svc/account_import", body: `{"UserID":5}`, code: im.CodeInvalidParameter},
+			{name: "import long nick", command: "im_open_login_svc/account_import", body: `{"UserID":"nick","Nick":"` + strings.Repeat("n", 501) + `"}`, code: im.CodeInvalidParameter},
 
-		{name: "multi old form", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":["m1","","m2","` + long + `"]}`,
-			fields: map[string]string{"FailAccounts": `["","` + long + `"]`}},
-		{name: "multi new form", command: "im_open_login_svc/multiaccount_import",
-			body:   `{"AccountList":[{"UserID":"alice","Nick":"Alice 2"},{"UserID":"m3","FaceUrl":"https://x/3.png"}]}`,
-			fields: map[string]string{"FailAccounts": `[]`}},
-		{name: "multi both forms", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":["z1"],"AccountList":[{"UserID":"z2"}]}`, code: im.CodeInvalidParameter},
-		{name: "multi empty", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":[]}`, code: im.CodeInvalidParameter},
-		{name: "multi missing", command: "im_open_login_svc/multiaccount_import", body: `{}`, code: im.CodeInvalidParameter},
-		{name: "multi 101", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":` + list("big", 101) + `}`, code: im.CodeBatchSize},
-		{name: "multi 100", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":` + list("big", 100) + `}`, fields: map[string]string{"FailAccounts": `[]`}},
-		{name: "multi not a list", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":"m1"}`, code: im.CodeInvalidParameter},
+			{name: "multi old form", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":["m1","","m2","` + long + `"]}`,
+				fields: map[string]string{"FailAccounts": `["","` + long + `"]`}},
+			{name: "multi new form", command: "im_open_login_svc/multiaccount_import",
+				body:   `{"AccountList":[{"UserID":"alice","Nick":"Alice 2"},{"UserID":"m3","FaceUrl":"https://x/3.png"}]}`,
+				fields: map[string]string{"FailAccounts": `[]`}},
+			{name: "multi both forms", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":["z1"],"AccountList":[{"UserID":"z2"}]}`, code: im.CodeInvalidParameter},
+			{name: "multi empty", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":[]}`, code: im.CodeInvalidParameter},
+			{name: "multi missing", command: "im_open_login_svc/multiaccount_import", body: `{}`, code: im.CodeInvalidParameter},
+			{name: "multi 101", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":` + list("big", 101) + `}`, code: im.CodeBatchSize},
+			{name: "multi 100", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":` + list("big", 100) + `}`, fields: map[string]string{"FailAccounts": `[]`}},
+			{name: "multi not a list", command: "im_open_login_svc/multiaccount_import", body: `{"Accounts":"m1"}`, code: im.CodeInvalidParameter},
 
-		{name: "check", command: "im_open_login_svc/account_check",
-			body: `{"CheckItem":[{"UserID":"alice"},{"UserID":"m1"},{"UserID":"ghost"},{"UserID":"z1"},{"UserID":"big99"},{"UserID":"big100"}]}`,
-			fields: map[string]string{"ResultItem": `[
-				{"UserID":"alice","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
-				{"UserID":"m1","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
-				{"UserID":"ghost","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"},
-				{"UserID":"z1","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"},
-				{"UserID":"big99","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
-				{"UserID":"big100","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"}]`}},
-		{name: "check invalid item", command: "im_open_login_svc/account_check", body: `{"CheckItem":[{"UserID":""}]}`,
-			fields: map[string]string{"ResultItem": `[{"UserID":"","ResultCode":70402,"ResultInfo":"*","AccountStatus":"NotImported"}]`}},
-		{name: "check empty", command: "im_open_login_svc/account_check", body: `{"CheckItem":[]}`, code: im.CodeInvalidParameter},
-		{name: "check 101", command: "im_open_login_svc/account_check", body: `{"CheckItem":[` + strings.Repeat(`{"UserID":"a"},`, 100) + `{"UserID":"a"}]}`, code: im.CodeBatchSize},
+			{name: "check", command: "im_open_login_svc/account_check",
+				body: `{"CheckItem":[{"UserID":"alice"},{"UserID":"m1"},{"UserID":"ghost"},{"UserID":"z1"},{"UserID":"big99"},{"UserID":"big100"}]}`,
+				fields: map[string]string{"ResultItem": `[
+					{"UserID":"alice","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
+					{"UserID":"m1","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
+					{"UserID":"ghost","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"},
+					{"UserID":"z1","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"},
+					{"UserID":"big99","ResultCode":0,"ResultInfo":"","AccountStatus":"Imported"},
+					{"UserID":"big100","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"}]`}},
+			{name: "check invalid item", command: "im_open_login_svc/account_check", body: `{"CheckItem":[{"UserID":""}]}`,
+				fields: map[string]string{"ResultItem": `[{"UserID":"","ResultCode":70402,"ResultInfo":"*","AccountStatus":"NotImported"}]`}},
+			{name: "check empty", command: "im_open_login_svc/account_check", body: `{"CheckItem":[]}`, code: im.CodeInvalidParameter},
+			{name: "check 101", command: "im_open_login_svc/account_check", body: `{"CheckItem":[` + strings.Repeat(`{"UserID":"a"},`, 100) + `{"UserID":"a"}]}`, code: im.CodeBatchSize},
 
-		{name: "delete", command: "im_open_login_svc/account_delete", body: `{"DeleteItem":[{"UserID":"m1"},{"UserID":"ghost"},{"UserID":"` + long + `"}]}`,
-			fields: map[string]string{"ResultItem": `[
-				{"UserID":"m1","ResultCode":0,"ResultInfo":""},
-				{"UserID":"ghost","ResultCode":70107,"ResultInfo":"*"},
-				{"UserID":"` + long + `","ResultCode":70402,"ResultInfo":"*"}]`}},
-		{name: "delete empty", command: "im_open_login_svc/account_delete", body: `{"DeleteItem":[]}`, code: im.CodeInvalidParameter},
-		{name: "check deleted", command: "im_open_login_svc/account_check", body: `{"CheckItem":[{"UserID":"m1"}]}`,
-			fields: map[string]string{"ResultItem": `[{"UserID":"m1","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"}]`}},
+			{name: "delete", command: "im_open_login_svc/account_delete", body: `{"DeleteItem":[{"UserID":"m1"},{"UserID":"ghost"},{"UserID":"` + long + `"}]}`,
+				fields: map[string]string{"ResultItem": `[
+					{"UserID":"m1","ResultCode":0,"ResultInfo":""},
+					{"UserID":"ghost","ResultCode":70107,"ResultInfo":"*"},
+					{"UserID":"` + long + `","ResultCode":70402,"ResultInfo":"*"}]`}},
+			{name: "delete empty", command: "im_open_login_svc/account_delete", body: `{"DeleteItem":[]}`, code: im.CodeInvalidParameter},
+			{name: "check deleted", command: "im_open_login_svc/account_check", body: `{"CheckItem":[{"UserID":"m1"}]}`,
+				fields: map[string]string{"ResultItem": `[{"UserID":"m1","ResultCode":0,"ResultInfo":"","AccountStatus":"NotImported"}]`}},
 
-		{name: "kick", command: "im_open_login_svc/kick", body: `{"UserID":"alice"}`},
-		{name: "kick old name", command: "im_open_login_svc/kick", body: `{"Identifier":"bob"}`},
-		{name: "kick missing", command: "im_open_login_svc/kick", body: `{"UserID":"ghost"}`, code: im.CodeAccountNotFound},
-		{name: "kick no UserID", command: "im_open_login_svc/kick", body: `{}`, code: im.CodeInvalidParameter},
+			{name: "kick", command: "im_open_login_svc/kick", body: `{"UserID":"alice"}`},
+			{name: "kick old name", command: "im_open_login_svc/kick", body: `{"Identifier":"bob"}`},
+			{name: "kick missing", command: "im_open_login_svc/kick", body: `{"UserID":"ghost"}`, code: im.CodeAccountNotFound},
+			{name: "kick no UserID", command: "im_open_login_svc/kick", body: `{}`, code: im.CodeInvalidParameter},
+		})
 	})
 }
 
@@ -253,15 +288,17 @@ func TestKickRevokesAdminUserSig(t *testing.T) {
 	// Kicks are stamped a minute back, so a UserSig issued now is newer than
 	// the kick and one issued two minutes ago is older.
 	kickedAt := time.Now().Add(-time.Minute)
-	api := newAccountsAPI(t, func() time.Time { return kickedAt })
-	const admin2 = "ops"
-	check := `{"CheckItem":[{"UserID":"ops"}]}`
-	api.run(t, []restCase{{name: "add admin", command: "parley_config/set_app_config", body: `{"Admins":["administrator","ops"]}`}})
-	oldSig := api.userSig(t, admin2, time.Now().Add(-2*time.Minute))
-	checkAnswer(t, restCase{name: "old UserSig before kick"}, api.callAs(t, admin2, oldSig, "im_open_login_svc/account_check", check))
-	api.run(t, []restCase{{name: "kick ops", command: "im_open_login_svc/kick", body: `{"UserID":"ops"}`}})
-	checkAnswer(t, restCase{name: "old UserSig after kick", code: im.CodeSigRevoked},
-		api.callAs(t, admin2, oldSig, "im_open_login_svc/account_check", check))
-	newSig := api.userSig(t, admin2, time.Now())
-	checkAnswer(t, restCase{name: "new UserSig after kick"}, api.callAs(t, admin2, newSig, "im_open_login_svc/account_check", check))
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		api := newAccountsAPI(t, b, func() time.Time { return kickedAt })
+		const admin2 = "ops"
+		check := `{"CheckItem":[{"UserID":"ops"}]}`
+		api.run(t, []restCase{{name: "add admin", command: "parley_config/set_app_config", body: `{"Admins":["administrator","ops"]}`}})
+		oldSig := api.userSig(t, admin2, time.Now().Add(-2*time.Minute))
+		checkAnswer(t, restCase{name: "old UserSig before kick"}, api.callAs(t, admin2, oldSig, "im_open_login_svc/account_check", check))
+		api.run(t, []restCase{{name: "kick ops", command: "im_open_login_svc/kick", body: `{"UserID":"ops"}`}})
+		checkAnswer(t, restCase{name: "old UserSig after kick", code: im.CodeSigRevoked},
+			api.callAs(t, admin2, oldSig, "im_open_login_svc/account_check", check))
+		newSig := api.userSig(t, admin2, time.Now())
+		checkAnswer(t, restCase{name: "new UserSig after kick"}, api.callAs(t, admin2, newSig, "im_open_login_svc/account_check", check))
+	})
 }

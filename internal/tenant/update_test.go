@@ -3,8 +3,6 @@ package tenant_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -15,28 +13,18 @@ import (
 
 const testKey = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 
-// eachStore runs test on a SQLite store, and on PostgreSQL when
-// PARLEY_TEST_POSTGRES is set.
+// eachStore runs test on every backend (storetest.EachBackend), each with
+// its own store.
 func eachStore(t *testing.T, test func(t *testing.T, st *sqlstore.Store)) {
-	urls := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "parley.db") },
-	}
-	if os.Getenv(storetest.PostgresEnv) != "" {
-		urls["postgres"] = func(t *testing.T) string { return storetest.PostgresURL(t) }
-	} else {
-		t.Logf("PostgreSQL skipped: %s is not set", storetest.PostgresEnv)
-	}
-	for name, url := range urls {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: url(t)})
-			if err != nil {
-				t.Fatalf("open %s store: %v", name, err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			test(t, st)
-		})
-	}
+	t.Helper()
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		st, err := sqlstore.Open(context.Background(), sqlstore.Config{URL: b.URL(t)})
+		if err != nil {
+			t.Fatalf("open %s store: %v", b, err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		test(t, st)
+	})
 }
 
 // interleaving is a store whose first settings write first lets another

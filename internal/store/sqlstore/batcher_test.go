@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/storetest"
 )
 
 func testMessage(from, to string, random uint32, doc string) store.C2CAppend {
@@ -75,8 +76,8 @@ func waitQueued(t *testing.T, s *Store, n int) {
 }
 
 func TestAppendWithdrawnWhileQueued(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		s, entered, release := gatedStore(t, b.url(t), nil)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		s, entered, release := gatedStore(t, b.URL(t), nil)
 		blocked := blockBatcher(t, s, entered)
 
 		ctx, cancel := context.WithCancel(t.Context())
@@ -105,8 +106,8 @@ func TestAppendWithdrawnWhileQueued(t *testing.T) {
 }
 
 func TestAppendClaimedCompletesDespiteCancel(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		s := openTest(t, Config{URL: b.url(t)})
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		s := openTest(t, Config{URL: b.URL(t)})
 		ctx, cancel := context.WithCancel(t.Context())
 		in := make(chan struct{})
 		gate := make(chan struct{})
@@ -133,13 +134,13 @@ func TestAppendClaimedCompletesDespiteCancel(t *testing.T) {
 }
 
 func TestFailedBatchRetriesEachRequest(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		var (
 			mu    sync.Mutex
 			sizes []int
 		)
 		poisoned := errors.New("poisoned")
-		s, entered, release := gatedStore(t, b.url(t), func(msgs []store.C2CAppend) error {
+		s, entered, release := gatedStore(t, b.URL(t), func(msgs []store.C2CAppend) error {
 			mu.Lock()
 			sizes = append(sizes, len(msgs))
 			mu.Unlock()
@@ -183,8 +184,8 @@ func TestFailedBatchRetriesEachRequest(t *testing.T) {
 }
 
 func TestGroupCommitBatchesConcurrentAppends(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		s := openTest(t, Config{URL: b.url(t)})
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		s := openTest(t, Config{URL: b.URL(t)})
 		const senders, each = 32, 20
 		var wg sync.WaitGroup
 		var failed atomic.Int64

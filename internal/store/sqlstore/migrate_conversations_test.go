@@ -6,6 +6,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/storetest"
 )
 
 // TestMigrationKeysConversationsByKind: conversations written by schema
@@ -16,8 +17,8 @@ import (
 // own.
 func TestMigrationKeysConversationsByKind(t *testing.T) {
 	const app = 1400000777
-	eachBackend(t, func(t *testing.T, b backend) {
-		url := b.url(t)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		url := b.URL(t)
 		bytesType := sqliteDialect.ddl.Bytes
 		if IsPostgresURL(url) {
 			bytesType = postgresDialect.ddl.Bytes

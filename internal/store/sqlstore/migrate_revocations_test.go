@@ -6,6 +6,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/storetest"
 	"github.com/parley-im/parley/internal/tenant"
 	"github.com/parley-im/parley/internal/usersig"
 )
@@ -57,8 +58,8 @@ func TestMigrationKeepsKicks(t *testing.T) {
 		key      = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
 		kickedAt = 1_700_000_000
 	)
-	eachBackend(t, func(t *testing.T, b backend) {
-		url := b.url(t)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		url := b.URL(t)
 		createSchemaAt(t, url, 3,
 			`INSERT INTO accounts (sdkappid, user_id, created_at, sigs_revoked_at)
 			 VALUES (1400000777, 'kicked', 0, 1700000000), (1400000777, 'plain', 0, 0)`)

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/storetest"
 )
 
 func TestOnAppendBatchSeesEveryCommittedBatch(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		var mu sync.Mutex
 		var sizes []int
 		var slow time.Duration
@@ -20,7 +21,7 @@ func TestOnAppendBatchSeesEveryCommittedBatch(t *testing.T) {
 			sizes = append(sizes, messages)
 			slow = max(slow, elapsed)
 		}
-		s := openTest(t, Config{URL: b.url(t), OnAppendBatch: observe})
+		s := openTest(t, Config{URL: b.URL(t), OnAppendBatch: observe})
 
 		// One request of three messages, then concurrent single appends.
 		three := []store.C2CAppend{

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/storetest"
 )
 
 // TestRevisionEntriesAreDeleted: revision entries are invisible once their
@@ -12,8 +13,8 @@ import (
 // are also deleted, by retention and by clearing history, and that a
 // later revision replaces the previous one.
 func TestRevisionEntriesAreDeleted(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		s := openTest(t, Config{URL: b.url(t)})
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		s := openTest(t, Config{URL: b.URL(t)})
 		ctx := t.Context()
 		const app = 1400000001
 		rows := func(user string) int {

@@ -18,32 +18,6 @@ import (
 	"github.com/parley-im/parley/internal/store/storetest"
 )
 
-// backend is one database the tests run against.
-type backend struct {
-	name string
-	// url returns the URL of a new, empty database for t (or skips t).
-	url func(t *testing.T) string
-}
-
-var backends = []backend{
-	{"SQLite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "parley.db") }},
-	{"PostgreSQL", func(t *testing.T) string { return storetest.PostgresURL(t) }},
-}
-
-// eachBackend runs test once per backend, in parallel. PostgreSQL is
-// skipped (once, with the reason) unless PARLEY_TEST_POSTGRES is set.
-func eachBackend(t *testing.T, test func(t *testing.T, b backend)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			if b.name == "PostgreSQL" && os.Getenv(storetest.PostgresEnv) == "" {
-				storetest.PostgresURL(t) // skips with the explanation
-			}
-			t.Parallel()
-			test(t, b)
-		})
-	}
-}
-
 func openTest(t *testing.T, cfg Config) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), cfg)
@@ -59,9 +33,9 @@ func openTest(t *testing.T, cfg Config) *Store {
 }
 
 func TestContract(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
 		storetest.Run(t, func(t *testing.T) store.Store {
-			return openTest(t, Config{URL: b.url(t)})
+			return openTest(t, Config{URL: b.URL(t)})
 		})
 	})
 }
@@ -72,20 +46,20 @@ func TestContract(t *testing.T) {
 // the app's data-directory lock keeps a second process away), so SQLite
 // is not a shared backend.
 func TestShared(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		if b.name == "SQLite" {
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		if b == storetest.SQLite {
 			t.Skip("a SQLite database is opened by one Store at a time")
 		}
 		storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
-			url := b.url(t)
+			url := b.URL(t)
 			return openTest(t, Config{URL: url}), openTest(t, Config{URL: url})
 		})
 	})
 }
 
 func TestMigrationsAreIdempotent(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		url := b.url(t)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		url := b.URL(t)
 		first, err := Open(t.Context(), Config{URL: url})
 		if err != nil {
 			t.Fatalf("first Open: %v", err)
@@ -137,8 +111,8 @@ func TestPostgresSchemaFromURL(t *testing.T) {
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		url := b.url(t)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		url := b.URL(t)
 		s, err := Open(t.Context(), Config{URL: url})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
@@ -164,8 +138,8 @@ func TestRefusesNewerSchema(t *testing.T) {
 
 func TestConcurrentOpen(t *testing.T) {
 	// Nodes starting at once against one fresh database all succeed.
-	eachBackend(t, func(t *testing.T, b backend) {
-		url := b.url(t)
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		url := b.URL(t)
 		var wg sync.WaitGroup
 		errs := make(chan error, 6)
 		for range 6 {
@@ -189,8 +163,8 @@ func TestConcurrentOpen(t *testing.T) {
 }
 
 func TestDuplicateCreateAppIsConflict(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		s := openTest(t, Config{URL: b.url(t)})
+	storetest.EachBackend(t, func(t *testing.T, b storetest.Backend) {
+		s := openTest(t, Config{URL: b.URL(t)})
 		app := store.App{SDKAppID: 1400000001, SecretKey: "k", Config: []byte(`{}`)}
 		if err := s.CreateApp(t.Context(), app); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,8 @@
 // Package storetest is the contract suite of the store ports: every
 // implementation of store.Store runs Run, so each documented behaviour is
-// checked the same way on every backend. It also provides PostgresURL for
-// tests that need a PostgreSQL database.
+// checked the same way on every backend. It also provides EachBackend, the
+// one harness every package's tests use to run a body on SQLite and on
+// PostgreSQL, and Backend.URL for the databases they need.
 package storetest
 
 import (
