@@ -29,6 +29,7 @@ var sharedCases = []struct {
 	run  func(t *testing.T, stores []store.Store)
 }{
 	{"ConcurrentAppends", concurrentAppends},
+	{"ConcurrentBatchesWithRetries", concurrentBatchesWithRetries},
 	{"ConcurrentIdenticalSends", func(t *testing.T, stores []store.Store) {
 		var wg sync.WaitGroup
 		outs := make([]store.C2CAppended, 8)
@@ -62,6 +63,9 @@ var sharedCases = []struct {
 
 var appendConcurrencyCases = []testCase{
 	{"ConcurrentAppends", func(t *testing.T, s store.Store) { concurrentAppends(t, []store.Store{s}) }},
+	{"ConcurrentBatchesWithRetries", func(t *testing.T, s store.Store) {
+		concurrentBatchesWithRetries(t, []store.Store{s})
+	}},
 	{"ConversationUpdatesRacingAppends", func(t *testing.T, s store.Store) {
 		conversationUpdatesRacingAppends(t, []store.Store{s})
 	}},
@@ -240,4 +244,82 @@ func conversationUpdatesRacingAppends(t *testing.T, stores []store.Store) {
 			}
 		}
 	}
+}
+
+// concurrentBatchesWithRetries: workers on alternating stores append
+// requests of one to three messages into the few conversations of
+// concurrentUsers, every message deduplicated, each request also carrying
+// a retry of a message the partner worker (on the other store) sends in
+// the same round and, every fourth round, a message twice. Each message
+// must be stored once, every retry answered with the stored message, and
+// seqs and sync seqs stay gapless and unique.
+func concurrentBatchesWithRetries(t *testing.T, stores []store.Store) {
+	const workers, rounds = 8, 40
+	// message is worker w's j-th message of round i, the same whoever
+	// sends it.
+	message := func(w, i, j int) store.C2CAppend {
+		from, to := pairFor(w, 3*i+j)
+		random := uint32(w*10_000 + i*10 + j)
+		m := deduped(send(from, to, random, t0+int64(i)), t0-1)
+		m.Msg.SenderSync = random%5 != 0
+		return m
+	}
+	log := &appendLog{
+		convSeqs: map[[2]string][]uint64{}, userSync: map[string][]uint64{},
+		received: map[[2]string]int{}, docSeq: map[string]uint64{},
+	}
+	var (
+		mu     sync.Mutex
+		stored = map[string]int{}      // doc -> outcomes that stored it
+		seqOf  = map[string][]uint64{} // doc -> seqs of every outcome
+	)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range rounds {
+				var req []store.C2CAppend
+				for j := range 1 + (w+i)%3 {
+					req = append(req, message(w, i, j))
+				}
+				req = append(req, message(w^1, i, 0))
+				if i%4 == 0 {
+					req = append(req, req[0])
+				}
+				outs, err := stores[(w+i)%len(stores)].AppendC2C(t.Context(), app1, req)
+				if err != nil {
+					t.Errorf("worker %d round %d: %v", w, i, err)
+					return
+				}
+				mu.Lock()
+				for k, out := range outs {
+					doc := string(req[k].Msg.Doc)
+					if string(out.Msg.Doc) != doc {
+						t.Errorf("worker %d round %d message %d answered with %s, want %s", w, i, k, out.Msg.Doc, doc)
+					}
+					seqOf[doc] = append(seqOf[doc], out.Msg.Seq)
+					if !out.Duplicate {
+						stored[doc]++
+						log.add(req[k], out)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for doc, seqs := range seqOf {
+		if stored[doc] != 1 {
+			t.Errorf("%s stored %d times, want once", doc, stored[doc])
+		}
+		for _, seq := range seqs[1:] {
+			if seq != seqs[0] {
+				t.Errorf("%s answered with seqs %v, want one seq", doc, seqs)
+				break
+			}
+		}
+	}
+	checkAppendLog(t, stores[0], log)
 }
