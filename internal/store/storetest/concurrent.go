@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/store"
 )
@@ -57,6 +58,7 @@ var sharedCases = []struct {
 		checkSeqs(t, "history", seqsOf(fullHistory(t, stores[1], app1, "alice", "bob")), []uint64{1})
 	}},
 	{"ConversationUpdatesRacingAppends", conversationUpdatesRacingAppends},
+	{"AccountWritesReachTheOtherStore", accountWritesReachTheOtherStore},
 	{"ConcurrentUpdatesAtOneRevOneWins", racingUpdates},
 	{"RacingConfigWritersOneWins", racingConfigWriters},
 }
@@ -322,4 +324,86 @@ func concurrentBatchesWithRetries(t *testing.T, stores []store.Store) {
 		}
 	}
 	checkAppendLog(t, stores[0], log)
+}
+
+// otherStoreDelay bounds how long a write on one store may take to show in
+// another store's reads of accounts and profiles (a store may cache them
+// until the other's write reaches it).
+const otherStoreDelay = 10 * time.Second
+
+// accountWritesReachTheOtherStore: accounts and profiles that one store
+// has read (and may cache) follow writes made through the other: a new
+// account at once, a profile change and a deletion within otherStoreDelay.
+func accountWritesReachTheOtherStore(t *testing.T, stores []store.Store) {
+	a, b := stores[0], stores[1]
+	ctx := t.Context()
+	nick := func(v string) []store.ProfileItem { return items("Tag_Profile_IM_Nick", v) }
+	if _, err := a.ImportAccounts(ctx, app1, []store.NewAccount{account("alice", nick(`"a1"`)...)}); err != nil {
+		t.Fatal(err)
+	}
+	// eventually polls b until check passes, or fails the test.
+	eventually := func(what string, check func() (bool, error)) {
+		t.Helper()
+		deadline := time.Now().Add(otherStoreDelay)
+		for {
+			ok, err := check()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not seen by the other store within %v", what, otherStoreDelay)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	hasAccount := func(s store.Store, id string) (bool, error) {
+		found, err := s.GetAccounts(ctx, app1, []string{id})
+		_, ok := found[id]
+		return ok, err
+	}
+	nickIs := func(want string) func() (bool, error) {
+		return func() (bool, error) {
+			got, err := b.GetProfiles(ctx, app1, []string{"alice"}, []string{"Tag_Profile_IM_Nick"})
+			items := got["alice"]
+			return len(items) == 1 && string(items[0].Value) == want, err
+		}
+	}
+	// b reads (and may cache) alice twice, and knows bob is missing.
+	for range 2 {
+		eventually("alice imported", func() (bool, error) { return hasAccount(b, "alice") })
+		eventually("alice's first nick", nickIs(`"a1"`))
+	}
+	if ok, err := hasAccount(b, "bob"); err != nil || ok {
+		t.Fatalf("bob before import: found %v, %v", ok, err)
+	}
+
+	if _, err := a.ImportAccounts(ctx, app1, []store.NewAccount{account("bob")}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := hasAccount(b, "bob"); err != nil || !ok {
+		t.Errorf("bob right after import on the other store: found %v, %v; want found", ok, err)
+	}
+	if err := a.SetProfile(ctx, app1, "alice", nick(`"a2"`)); err != nil {
+		t.Fatal(err)
+	}
+	eventually("alice's nick set", nickIs(`"a2"`))
+	if _, err := a.ImportAccounts(ctx, app1, []store.NewAccount{account("alice", nick(`"a3"`)...)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually("alice's nick imported", nickIs(`"a3"`))
+	if _, err := a.DeleteAccounts(ctx, app1, []string{"alice"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	eventually("alice deleted", func() (bool, error) {
+		ok, err := hasAccount(b, "alice")
+		return !ok, err
+	})
+	eventually("alice's profile deleted", func() (bool, error) {
+		got, err := b.GetProfiles(ctx, app1, []string{"alice"}, nil)
+		_, ok := got["alice"]
+		return !ok, err
+	})
 }
