@@ -19,8 +19,10 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// This file holds everything that differs between SQLite and PostgreSQL.
-// Every query elsewhere in the package is shared: both engines accept $N
+// This file holds everything that differs between SQLite and PostgreSQL,
+// but for PostgreSQL's append pipeline (append_postgres.go) and account
+// notifications (accountnotify.go). Every other query of the package is
+// shared: both engines accept $N
 // placeholders (modernc binds $N to the N-th argument), ON CONFLICT upserts,
 // RETURNING, and BIGINT columns; times are stored as Unix milliseconds.
 
