@@ -131,13 +131,19 @@ func (l *accountListener) stop() {
 
 func (l *accountListener) run(ctx context.Context) {
 	defer close(l.done)
-	for {
-		err := l.listen(ctx)
+	for failures := 0; ; failures++ {
+		listened, err := l.listen(ctx)
 		l.cache.setEnabled(false)
 		if ctx.Err() != nil {
 			return
 		}
-		l.log.Warn("account cache off: lost the notification connection; listening again", "error", err)
+		if listened {
+			failures = 0
+		}
+		// Once per outage, then once a minute while PostgreSQL stays away.
+		if failures%60 == 0 {
+			l.log.Warn("account cache off: no notification connection; retrying every second", "error", err)
+		}
 		select {
 		case <-time.After(listenerRetryDelay):
 		case <-ctx.Done():
@@ -147,11 +153,12 @@ func (l *accountListener) run(ctx context.Context) {
 }
 
 // listen connects, listens and applies notifications until the
-// connection fails or ctx ends. The cache is on only in between.
-func (l *accountListener) listen(ctx context.Context) error {
+// connection fails or ctx ends, and reports whether it got to listen. The
+// cache is on only in between.
+func (l *accountListener) listen(ctx context.Context) (listened bool, err error) {
 	cfg, err := pgx.ParseConfig(l.url)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// A wait that times out must leave the connection usable: set a
 	// deadline rather than send PostgreSQL a cancel request.
@@ -160,11 +167,11 @@ func (l *accountListener) listen(ctx context.Context) error {
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+accountsChannel); err != nil {
-		return err
+		return false, err
 	}
 	l.cache.setEnabled(true)
 	l.pid.Store(conn.PgConn().PID())
@@ -177,16 +184,16 @@ func (l *accountListener) listen(ctx context.Context) error {
 		case err == nil:
 			l.apply(n.Payload)
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return true, ctx.Err()
 		case wctx.Err() != nil:
 			pctx, cancel := context.WithTimeout(ctx, listenerPingTimeout)
 			err = conn.Ping(pctx)
 			cancel()
 			if err != nil {
-				return err
+				return true, err
 			}
 		default:
-			return err
+			return true, err
 		}
 	}
 }
