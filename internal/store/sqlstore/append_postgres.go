@@ -86,7 +86,7 @@ const (
 		LIMIT 1`
 
 	// pgInsertMessages inserts the messages and their sync entries; each
-	// seq is counter value - demand + rank (fsync rank 0: no entry in the
+	// seq is counter value - demand + rank (sender rank frank 0: no entry in the
 	// sender's stream).
 	pgInsertMessages = `WITH i AS (
 		  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
@@ -226,8 +226,8 @@ func (s *Store) tryPipelined(ctx context.Context, batch []*appendRequest) ([][]s
 	}
 	p := planPostgresBatch(batch)
 	if len(p.fresh) == 0 {
-		// Only duplicates of the batch itself cannot happen (the first of
-		// them is new), so this is an empty batch.
+		// A batch of only duplicates of itself cannot happen (the first
+		// of them is new), so this batch holds no message.
 		return outcomes(batch, p.msgs), nil
 	}
 	conn, err := s.write.Conn(ctx)
