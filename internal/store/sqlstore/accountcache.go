@@ -8,12 +8,13 @@ import (
 )
 
 // accountCache keeps accounts, their whole profiles and sign-in revocations
-// in memory on SQLite, where this Store is the only writer of the database:
-// every send reads its sender's and recipient's accounts and the sender's
-// nick, which cost about a fifth of the server's CPU in a `parley bench c2c`
-// run even with prepared statements, and every REST call and login reads
-// the caller's revocation. PostgreSQL has no cache: other nodes write the
-// same rows.
+// in memory: every send reads its sender's and recipient's accounts and the
+// sender's nick, which cost about a fifth of the server's CPU in a `parley
+// bench c2c` run even with prepared statements, and every REST call and
+// login reads the caller's revocation. On SQLite this Store is the only
+// writer of the database. On PostgreSQL other nodes write the same rows:
+// the cache holds accounts and profiles only while it hears of their
+// writes (accountnotify.go), and no revocations.
 //
 // Coherence. Only existing accounts are cached (an account created by
 // another process, such as `parley app create`, is read on first use);
@@ -32,6 +33,9 @@ type accountCache struct {
 	gen     uint64
 	m       map[accountKey]*cachedAccount
 	revoked map[accountKey]int64 // Unix seconds; 0: never revoked
+	// enabled: lookups may answer from memory (false: every lookup
+	// misses, no fill sticks). revocations: revocations are cached.
+	enabled, revocations bool
 }
 
 // maxCachedAccounts and maxCachedProfileBytes bound the cache: an account
@@ -56,7 +60,37 @@ type cachedAccount struct {
 }
 
 func newAccountCache() *accountCache {
+	return &accountCache{m: make(map[accountKey]*cachedAccount), revoked: make(map[accountKey]int64),
+		enabled: true, revocations: true}
+}
+
+// newSharedAccountCache returns the cache of a node sharing its database:
+// off until its listener turns it on, without revocations.
+func newSharedAccountCache() *accountCache {
 	return &accountCache{m: make(map[accountKey]*cachedAccount), revoked: make(map[accountKey]int64)}
+}
+
+// setEnabled empties the cache and turns it on or off.
+func (c *accountCache) setEnabled(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.emptyLocked()
+	c.enabled = on
+}
+
+// clear empties the cache.
+func (c *accountCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.emptyLocked()
+}
+
+// emptyLocked forgets everything and makes fills by readers that started
+// before it no-ops; the caller holds mu.
+func (c *accountCache) emptyLocked() {
+	c.gen++
+	clear(c.m)
+	clear(c.revoked)
 }
 
 // generation returns the token a reader passes to its fills.
@@ -71,6 +105,9 @@ func (c *accountCache) generation() uint64 {
 func (c *accountCache) accounts(app uint64, ids []string, found map[string]store.Account) (missing []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.enabled {
+		return ids
+	}
 	for _, id := range ids {
 		if e, ok := c.m[accountKey{app, id}]; ok {
 			found[id] = e.acct
@@ -85,7 +122,7 @@ func (c *accountCache) accounts(app uint64, ids []string, found map[string]store
 func (c *accountCache) fillAccounts(gen, app uint64, accts map[string]store.Account) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || !c.enabled {
 		return
 	}
 	for id, a := range accts {
@@ -102,6 +139,9 @@ func (c *accountCache) fillAccounts(gen, app uint64, accts map[string]store.Acco
 func (c *accountCache) profiles(app uint64, ids []string, tags map[string]bool, out map[string][]store.ProfileItem) (missing []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.enabled {
+		return ids
+	}
 	for _, id := range ids {
 		e, ok := c.m[accountKey{app, id}]
 		if !ok || e.profile == nil {
@@ -119,7 +159,7 @@ func (c *accountCache) profiles(app uint64, ids []string, tags map[string]bool, 
 func (c *accountCache) fillProfiles(gen, app uint64, profiles map[string][]store.ProfileItem) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || !c.enabled {
 		return
 	}
 	for id, items := range profiles {
@@ -153,6 +193,9 @@ func (c *accountCache) add(k accountKey, e *cachedAccount) {
 func (c *accountCache) revocation(app uint64, id string) (at int64, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.enabled || !c.revocations {
+		return 0, false
+	}
 	at, ok = c.revoked[accountKey{app, id}]
 	return at, ok
 }
@@ -161,7 +204,7 @@ func (c *accountCache) revocation(app uint64, id string) (at int64, ok bool) {
 func (c *accountCache) fillRevocation(gen, app uint64, id string, at int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || !c.enabled || !c.revocations {
 		return
 	}
 	k := accountKey{app, id}

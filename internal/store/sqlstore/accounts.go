@@ -44,7 +44,10 @@ func (s *Store) ImportAccounts(ctx context.Context, sdkAppID uint64, accounts []
 				return err
 			}
 		}
-		return upsertProfile(ctx, tx, sdkAppID, items)
+		if err := upsertProfile(ctx, tx, sdkAppID, items); err != nil {
+			return err
+		}
+		return s.notifyAccounts(ctx, tx, sdkAppID, ids)
 	})
 	if err != nil {
 		return nil, err
@@ -99,7 +102,7 @@ func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []s
 				return err
 			}
 		}
-		return nil
+		return s.notifyAccounts(ctx, tx, sdkAppID, ids)
 	})
 	if err != nil {
 		return nil, err

@@ -199,6 +199,9 @@ func (s *Store) appendTx(batch []*appendRequest) ([][]store.C2CAppended, error) 
 	if len(batch) == 1 {
 		op = fmt.Sprintf("append %d C2C messages to app %d", n, batch[0].sdkAppID)
 	}
+	if s.dialect.pipelineAppends {
+		return s.appendPipelined(batch, op, n)
+	}
 	var (
 		outs [][]store.C2CAppended
 		kept *journaled

@@ -19,8 +19,10 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// This file holds everything that differs between SQLite and PostgreSQL.
-// Every query elsewhere in the package is shared: both engines accept $N
+// This file holds everything that differs between SQLite and PostgreSQL,
+// but for PostgreSQL's append pipeline (append_postgres.go) and account
+// notifications (accountnotify.go). Every other query of the package is
+// shared: both engines accept $N
 // placeholders (modernc binds $N to the N-th argument), ON CONFLICT upserts,
 // RETURNING, and BIGINT columns; times are stored as Unix milliseconds.
 
@@ -45,6 +47,9 @@ type dialect struct {
 	// cacheAppendStatements: the batcher keeps its statements prepared
 	// (see batchTx).
 	cacheAppendStatements bool
+	// pipelineAppends: a C2C append batch is one pipelined round trip
+	// (append_postgres.go).
+	pipelineAppends bool
 	// journal: one writer goroutine owns the database, so C2C appends are
 	// acknowledged once journaled, sequence counters live in its memory,
 	// and every write goes through it (writer.go, journal.go).
@@ -83,8 +88,9 @@ var (
 		ddl:  ddlNames{Bytes: "BYTEA", Key: `TEXT COLLATE "C"`, Serial: "BIGINT PRIMARY KEY"},
 		// One lock per schema, so independent schemas (tests) do not wait
 		// for each other.
-		migrationLock: `SELECT pg_advisory_xact_lock(1886548073, hashtext(coalesce(current_schema(), '')))`,
-		lockRows:      ` FOR UPDATE`,
+		migrationLock:   `SELECT pg_advisory_xact_lock(1886548073, hashtext(coalesce(current_schema(), '')))`,
+		lockRows:        ` FOR UPDATE`,
+		pipelineAppends: true,
 	}
 )
 

@@ -78,7 +78,10 @@ func (s *Store) SetProfile(ctx context.Context, sdkAppID uint64, userID string, 
 		if err != nil {
 			return err // sql.ErrNoRows becomes store.ErrNotFound
 		}
-		return upsertProfile(ctx, tx, sdkAppID, rows)
+		if err := upsertProfile(ctx, tx, sdkAppID, rows); err != nil {
+			return err
+		}
+		return s.notifyAccounts(ctx, tx, sdkAppID, []string{userID})
 	})
 }
 

@@ -102,9 +102,11 @@ type Store struct {
 	health      writeHealth
 	appendStmts *stmtCache // SQLite only; owned by the batcher
 	readStmts   *readStmts // SQLite only
-	// accountCache holds accounts and profiles (SQLite only,
-	// accountcache.go).
-	accountCache *accountCache
+	// accountCache holds accounts and profiles (accountcache.go); on
+	// PostgreSQL accountListener keeps it coherent with other nodes'
+	// writes (accountnotify.go).
+	accountCache    *accountCache
+	accountListener *accountListener
 	// beforeFill, when set (tests only), runs between a cache miss's
 	// database read and the cache fill.
 	beforeFill func()
@@ -156,6 +158,8 @@ func (s *Store) connect(ctx context.Context, cfg Config) error {
 			return err
 		}
 		s.write, s.read = db, db
+		s.accountCache = newSharedAccountCache()
+		s.accountListener = startAccountListener(cfg.URL, s.accountCache, s.log)
 		return nil
 	}
 	s.dialect = sqliteDialect
@@ -207,6 +211,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closePools() error {
+	s.accountListener.stop()
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())

@@ -52,7 +52,11 @@ func TestShared(t *testing.T) {
 		}
 		storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
 			url := b.URL(t)
-			return openTest(t, Config{URL: url}), openTest(t, Config{URL: url})
+			s1, s2 := openTest(t, Config{URL: url}), openTest(t, Config{URL: url})
+			// With their account caches on, so the cases see them.
+			awaitListening(t, s1)
+			awaitListening(t, s2)
+			return s1, s2
 		})
 	})
 }

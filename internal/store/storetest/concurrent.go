@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
@@ -30,6 +31,7 @@ var sharedCases = []struct {
 	run  func(t *testing.T, stores []store.Store)
 }{
 	{"ConcurrentAppends", concurrentAppends},
+	{"ConcurrentBatchesWithRetries", concurrentBatchesWithRetries},
 	{"ConcurrentIdenticalSends", func(t *testing.T, stores []store.Store) {
 		var wg sync.WaitGroup
 		outs := make([]store.C2CAppended, 8)
@@ -57,12 +59,16 @@ var sharedCases = []struct {
 		checkSeqs(t, "history", seqsOf(fullHistory(t, stores[1], app1, "alice", "bob")), []uint64{1})
 	}},
 	{"ConversationUpdatesRacingAppends", conversationUpdatesRacingAppends},
+	{"AccountWritesReachTheOtherStore", accountWritesReachTheOtherStore},
 	{"ConcurrentUpdatesAtOneRevOneWins", racingUpdates},
 	{"RacingConfigWritersOneWins", racingConfigWriters},
 }
 
 var appendConcurrencyCases = []testCase{
 	{"ConcurrentAppends", func(t *testing.T, s store.Store) { concurrentAppends(t, []store.Store{s}) }},
+	{"ConcurrentBatchesWithRetries", func(t *testing.T, s store.Store) {
+		concurrentBatchesWithRetries(t, []store.Store{s})
+	}},
 	{"ConversationUpdatesRacingAppends", func(t *testing.T, s store.Store) {
 		conversationUpdatesRacingAppends(t, []store.Store{s})
 	}},
@@ -241,4 +247,164 @@ func conversationUpdatesRacingAppends(t *testing.T, stores []store.Store) {
 			}
 		}
 	}
+}
+
+// concurrentBatchesWithRetries: workers on alternating stores append
+// requests of one to three messages into the few conversations of
+// concurrentUsers, every message deduplicated, each request also carrying
+// a retry of a message the partner worker (on the other store) sends in
+// the same round and, every fourth round, a message twice. Each message
+// must be stored once, every retry answered with the stored message, and
+// seqs and sync seqs stay gapless and unique.
+func concurrentBatchesWithRetries(t *testing.T, stores []store.Store) {
+	const workers, rounds = 8, 40
+	// message is worker w's j-th message of round i, the same whoever
+	// sends it.
+	message := func(w, i, j int) store.C2CAppend {
+		from, to := pairFor(w, 3*i+j)
+		random := uint32(w*10_000 + i*10 + j)
+		m := deduped(send(from, to, random, t0+int64(i)), t0-1)
+		m.Msg.SenderSync = random%5 != 0
+		return m
+	}
+	log := &appendLog{
+		convSeqs: map[[2]string][]uint64{}, userSync: map[string][]uint64{},
+		received: map[[2]string]int{}, docSeq: map[string]uint64{},
+	}
+	var (
+		mu     sync.Mutex
+		stored = map[string]int{}      // doc -> outcomes that stored it
+		seqOf  = map[string][]uint64{} // doc -> seqs of every outcome
+	)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range rounds {
+				var req []store.C2CAppend
+				for j := range 1 + (w+i)%3 {
+					req = append(req, message(w, i, j))
+				}
+				req = append(req, message(w^1, i, 0))
+				if i%4 == 0 {
+					req = append(req, req[0])
+				}
+				outs, err := stores[(w+i)%len(stores)].AppendC2C(t.Context(), app1, req)
+				if err != nil {
+					t.Errorf("worker %d round %d: %v", w, i, err)
+					return
+				}
+				mu.Lock()
+				for k, out := range outs {
+					doc := string(req[k].Msg.Doc)
+					if string(out.Msg.Doc) != doc {
+						t.Errorf("worker %d round %d message %d answered with %s, want %s", w, i, k, out.Msg.Doc, doc)
+					}
+					seqOf[doc] = append(seqOf[doc], out.Msg.Seq)
+					if !out.Duplicate {
+						stored[doc]++
+						log.add(req[k], out)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for doc, seqs := range seqOf {
+		if stored[doc] != 1 {
+			t.Errorf("%s stored %d times, want once", doc, stored[doc])
+		}
+		for _, seq := range seqs[1:] {
+			if seq != seqs[0] {
+				t.Errorf("%s answered with seqs %v, want one seq", doc, seqs)
+				break
+			}
+		}
+	}
+	checkAppendLog(t, stores[0], log)
+}
+
+// otherStoreDelay bounds how long a write on one store may take to show in
+// another store's reads of accounts and profiles (a store may cache them
+// until the other's write reaches it).
+const otherStoreDelay = 10 * time.Second
+
+// accountWritesReachTheOtherStore: accounts and profiles that one store
+// has read (and may cache) follow writes made through the other: a new
+// account at once, a profile change and a deletion within otherStoreDelay.
+func accountWritesReachTheOtherStore(t *testing.T, stores []store.Store) {
+	a, b := stores[0], stores[1]
+	ctx := t.Context()
+	nick := func(v string) []store.ProfileItem { return items("Tag_Profile_IM_Nick", v) }
+	if _, err := a.ImportAccounts(ctx, app1, []store.NewAccount{account("alice", nick(`"a1"`)...)}); err != nil {
+		t.Fatal(err)
+	}
+	// eventually polls b until check passes, or fails the test.
+	eventually := func(what string, check func() (bool, error)) {
+		t.Helper()
+		deadline := time.Now().Add(otherStoreDelay)
+		for {
+			ok, err := check()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not seen by the other store within %v", what, otherStoreDelay)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	hasAccount := func(s store.Store, id string) (bool, error) {
+		found, err := s.GetAccounts(ctx, app1, []string{id})
+		_, ok := found[id]
+		return ok, err
+	}
+	nickIs := func(want string) func() (bool, error) {
+		return func() (bool, error) {
+			got, err := b.GetProfiles(ctx, app1, []string{"alice"}, []string{"Tag_Profile_IM_Nick"})
+			items := got["alice"]
+			return len(items) == 1 && string(items[0].Value) == want, err
+		}
+	}
+	// b reads (and may cache) alice twice, and knows bob is missing.
+	for range 2 {
+		eventually("alice imported", func() (bool, error) { return hasAccount(b, "alice") })
+		eventually("alice's first nick", nickIs(`"a1"`))
+	}
+	if ok, err := hasAccount(b, "bob"); err != nil || ok {
+		t.Fatalf("bob before import: found %v, %v", ok, err)
+	}
+
+	if _, err := a.ImportAccounts(ctx, app1, []store.NewAccount{account("bob")}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := hasAccount(b, "bob"); err != nil || !ok {
+		t.Errorf("bob right after import on the other store: found %v, %v; want found", ok, err)
+	}
+	if err := a.SetProfile(ctx, app1, "alice", nick(`"a2"`)); err != nil {
+		t.Fatal(err)
+	}
+	eventually("alice's nick set", nickIs(`"a2"`))
+	if _, err := a.ImportAccounts(ctx, app1, []store.NewAccount{account("alice", nick(`"a3"`)...)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually("alice's nick imported", nickIs(`"a3"`))
+	if _, err := a.DeleteAccounts(ctx, app1, []string{"alice"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	eventually("alice deleted", func() (bool, error) {
+		ok, err := hasAccount(b, "alice")
+		return !ok, err
+	})
+	eventually("alice's profile deleted", func() (bool, error) {
+		got, err := b.GetProfiles(ctx, app1, []string{"alice"}, nil)
+		_, ok := got["alice"]
+		return !ok, err
+	})
 }
