@@ -50,16 +50,17 @@ func findStoredDuplicates(b *batchTx, msgs []*pendingMsg) (map[dedupKey][]store.
 
 func queryDuplicates(b *batchTx, args []any, n int, found map[dedupKey][]store.C2CMessage) error {
 	values := b.d.tuples(1, n, "BIGINT", "", "", "", "BIGINT", "BIGINT")
-	// The unary + keeps SQLite (which has no statistics) from scanning the
-	// retention index on sent_at instead of the dedup index. No ORDER BY:
-	// to skip a sort, SQLite would walk each conversation's whole primary
-	// key instead of probing the dedup index (measured: 50-80 ms instead of
-	// ~1 ms for 256 probes once conversations hold a few dozen messages);
-	// the few rows found are ordered below.
+	// SQLite has no statistics, so the query is written to leave it one
+	// plan, a probe of the dedup index per wanted key: CROSS JOIN keeps q
+	// as the outer loop (without it, for a few hundred keys SQLite scans
+	// all of c2c_messages against an automatic index on q, a full scan per
+	// commit); the unary + keeps it off the retention index on sent_at;
+	// and there is no ORDER BY, which it would avoid by walking whole
+	// conversations in seq order. The few rows found are ordered below.
 	q := `WITH q (sdkappid, user_lo, user_hi, from_user, random, since) AS (VALUES ` + values + `)
 		SELECT m.sdkappid, m.user_lo, m.user_hi, ` + messageColumns + `
-		FROM q JOIN c2c_messages m
-		  ON m.sdkappid = q.sdkappid AND m.user_lo = q.user_lo AND m.user_hi = q.user_hi
+		FROM q CROSS JOIN c2c_messages m
+		WHERE m.sdkappid = q.sdkappid AND m.user_lo = q.user_lo AND m.user_hi = q.user_hi
 		 AND m.random = q.random AND m.from_user = q.from_user AND +m.sent_at >= q.since`
 	rows, err := b.query(q, args...)
 	if err != nil {
