@@ -34,7 +34,9 @@ func newMessagingAPI(t *testing.T, users ...string) *accountsAPI {
 	t.Cleanup(func() { _ = st.Close() })
 	lb := local.New()
 	t.Cleanup(func() { _ = lb.Close() })
-	tenants := tenant.New(tenant.Config{Store: st})
+	apps := tenant.NewRegistry(st, nil)
+	accounts := account.New(account.Config{Store: st, Settings: apps})
+	tenants := tenant.New(tenant.Config{Store: st, Accounts: accounts, Registry: apps})
 	app, err := tenants.Create(ctx, 0, "", nil)
 	if err != nil {
 		t.Fatalf("create app: %v", err)
@@ -44,9 +46,9 @@ func newMessagingAPI(t *testing.T, users ...string) *accountsAPI {
 	}
 	srv := httptest.NewServer(restapi.New(restapi.Config{
 		Tenants:       tenants,
-		Accounts:      account.New(account.Config{Store: st, Settings: tenants}),
-		Messages:      message.New(message.Config{Store: st, Bus: lb}),
-		Conversations: conversation.New(conversation.Config{Store: st, Bus: lb}),
+		Accounts:      accounts,
+		Messages:      message.New(message.Config{Store: st, Accounts: accounts, Bus: lb}),
+		Conversations: conversation.New(conversation.Config{Store: st, Accounts: accounts, Bus: lb}),
 	}))
 	t.Cleanup(srv.Close)
 	api := &accountsAPI{url: srv.URL, app: app, tenants: tenants, store: st}
