@@ -28,8 +28,8 @@ type Sessions interface {
 // The revocation is stored first, apart from the account so that deleting
 // and re-importing it does not undo the kick; then the user's live sessions
 // are closed through Sessions, so a session cannot sign in again with an
-// old UserSig. This package records revocations; tenant.Authenticate is
-// the one place that reads them and refuses a UserSig.
+// old UserSig. This package records revocations and, in CheckSignIn, is
+// the one place that applies them; tenant.Authenticate asks it.
 func (s *Service) Kick(ctx context.Context, sdkAppID uint64, userID string) error {
 	if err := im.CheckUserID(userID); err != nil {
 		return badUserID(im.CodeInvalidParameter, userID, err)
@@ -47,6 +47,25 @@ func (s *Service) Kick(ctx context.Context, sdkAppID uint64, userID string) erro
 	}
 	if err := s.sessions.Kick(ctx, sdkAppID, userID); err != nil {
 		return fmt.Errorf("account: kick %q of app %d: close sessions: %w", userID, sdkAppID, err)
+	}
+	return nil
+}
+
+// CheckSignIn refuses a sign-in of userID with a UserSig issued at
+// issuedAt (Unix seconds) when the user's sign-ins were revoked at or
+// after that second, by a kick or an account deletion: an *im.Error with
+// code 70052. A revocation outlives the account, so it applies whether or
+// not the account exists now.
+func (s *Service) CheckSignIn(ctx context.Context, sdkAppID uint64, userID string, issuedAt int64) error {
+	revokedAt, err := s.store.SignInsRevokedAt(ctx, sdkAppID, userID)
+	if err != nil {
+		return fmt.Errorf("account: sign-in revocation of %q in app %d: %w", userID, sdkAppID, err)
+	}
+	// A UserSig carries its issue second only, so one issued in the same
+	// second as the revocation cannot be told apart from an older one:
+	// refuse it.
+	if revokedAt > 0 && issuedAt <= revokedAt {
+		return im.Errorf(im.CodeSigRevoked, "UserSig of %q was invalidated by a kick or an account deletion; generate a new one", userID)
 	}
 	return nil
 }

@@ -5,6 +5,12 @@
 // the Presence port of signed-in sessions, the multi-login policy applied
 // at each login (Logins), and online status.
 //
+// Other domains ask it about accounts through interfaces of their own,
+// never the store: whether UserIDs are accounts (Exists, for the message
+// pipeline and conversations), making admin identifiers accounts
+// (EnsureAccounts) and whether a revoked sign-in may sign in again
+// (CheckSignIn), for the tenant package's authentication.
+//
 // Every method validates its whole input before it writes anything and
 // reports bad input as an *im.Error carrying the reference code of the
 // command's service: 70xxx for accounts, 40xxx for profiles. Batch methods

@@ -113,27 +113,32 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, m *storeMetric
 
 // build wires the services and the HTTP routes.
 func (a *App) build() {
-	a.tenants = tenant.New(tenant.Config{Store: a.store, Logger: a.log, Clock: a.cfg.Clock})
 	a.bus = local.New()
 	reg := a.reg
 	// One presence for the whole node: the gateway reports sessions to it
 	// (through Logins) and the account service answers online status from
 	// it. Kicks are published on the bus and carried out by the gateway.
 	presence := account.NewLocalPresence()
+	// The order breaks the one cycle between domains: accounts read custom
+	// profile tags from the app registry, and the tenant service (built
+	// on the same registry) imports admin accounts and applies sign-in
+	// revocations through the account service.
+	apps := tenant.NewRegistry(a.store, a.cfg.Clock)
 	a.accounts = account.New(account.Config{
-		Store: a.store, Settings: a.tenants, Logger: a.log, Presence: presence,
+		Store: a.store, Settings: apps, Logger: a.log, Presence: presence,
 		Sessions: gateway.NewKicker(a.bus, a.cfg.Clock, a.log), Clock: a.cfg.Clock,
 	})
+	a.tenants = tenant.New(tenant.Config{Store: a.store, Accounts: a.accounts, Registry: apps, Logger: a.log, Clock: a.cfg.Clock})
 	a.gateway = gateway.New(gateway.Config{
 		Auth: a.tenants, Bus: a.bus, Logins: account.NewLogins(presence), Logger: a.log, Metrics: reg,
 		Clock: a.cfg.Clock,
 	})
 	a.messages = message.New(message.Config{
-		Store: a.store, Bus: a.bus, Settings: messageSettings{a.tenants},
+		Store: a.store, Accounts: a.accounts, Bus: a.bus, Settings: messageSettings{a.tenants},
 		Profiles: accountProfiles{a.accounts}, Logger: a.log, Clock: a.cfg.Clock,
 		ObserveStage: newStageMetrics(reg).observeStage,
 	})
-	a.conversations = conversation.New(conversation.Config{Store: a.store, Bus: a.bus, Logger: a.log})
+	a.conversations = conversation.New(conversation.Config{Store: a.store, Accounts: a.accounts, Bus: a.bus, Logger: a.log})
 
 	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
 	rest := restapi.New(restapi.Config{
@@ -353,7 +358,9 @@ func OpenTenants(ctx context.Context, cfg Config) (*tenant.Service, io.Closer, e
 		lock.release()
 		return nil, nil, err
 	}
-	return tenant.New(tenant.Config{Store: st}), lockedStore{st, lock}, nil
+	apps := tenant.NewRegistry(st, nil)
+	accounts := account.New(account.Config{Store: st, Settings: apps})
+	return tenant.New(tenant.Config{Store: st, Accounts: accounts, Registry: apps}), lockedStore{st, lock}, nil
 }
 
 // lockedStore closes the store, then gives up the data directory.

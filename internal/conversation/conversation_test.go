@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/conversation"
 	"github.com/parley-im/parley/internal/im"
@@ -92,8 +93,9 @@ func newHarness(t testing.TB, b storetest.Backend) *harness {
 	t.Cleanup(func() { _ = st.Close() })
 	h := &harness{store: st, bus: &fakeBus{}, app: 1400000000 + appCounter.Add(1)}
 	h.now.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixMilli())
-	h.svc = conversation.New(conversation.Config{Store: st, Bus: h.bus})
-	h.msgs = message.New(message.Config{Store: st, Clock: func() time.Time { return time.UnixMilli(h.now.Load()) }})
+	accounts := account.New(account.Config{Store: st})
+	h.svc = conversation.New(conversation.Config{Store: st, Accounts: accounts, Bus: h.bus})
+	h.msgs = message.New(message.Config{Store: st, Accounts: accounts, Clock: func() time.Time { return time.UnixMilli(h.now.Load()) }})
 	return h
 }
 

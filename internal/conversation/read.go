@@ -253,10 +253,10 @@ func (s *Service) existingPeers(ctx context.Context, sdkAppID uint64, peers []st
 		}
 		seen[p] = true
 	}
-	found := map[string]store.Account{}
+	found := map[string]bool{}
 	if len(valid) > 0 {
 		var err error
-		if found, err = s.store.GetAccounts(ctx, sdkAppID, valid); err != nil {
+		if found, err = s.accounts.Exists(ctx, sdkAppID, valid); err != nil {
 			return nil, fmt.Errorf("conversation: accounts of app %d: %w", sdkAppID, err)
 		}
 	}
@@ -267,7 +267,7 @@ func (s *Service) existingPeers(ctx context.Context, sdkAppID uint64, peers []st
 			continue
 		}
 		seen[p] = true
-		if _, ok := found[p]; ok {
+		if found[p] {
 			existing = append(existing, p)
 		} else {
 			out.Errors = append(out.Errors, PeerError{Peer: p, Code: im.CodeAccountNotFound})

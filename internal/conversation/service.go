@@ -22,21 +22,30 @@ import (
 	"github.com/parley-im/parley/internal/store"
 )
 
-// Store is the storage the service needs: the conversations, the accounts
-// (owners and peers must exist) and the message history (to turn a read
-// time into a position and to find a conversation's newest message).
+// Store is the storage the service needs: the conversations and the
+// message history (to turn a read time into a position and to find a
+// conversation's newest message).
 type Store interface {
 	store.Conversations
-	// GetAccounts returns the accounts among userIDs that exist, by UserID.
-	GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]store.Account, error)
 	// C2CHistory returns messages of the conversation {a, b}, newest first.
 	C2CHistory(ctx context.Context, sdkAppID uint64, a, b string, q store.HistoryQuery) ([]store.C2CMessage, error)
+}
+
+// Accounts is what the service needs of the account service, which
+// implements it and internal/app wires it: owners and peers must be
+// accounts.
+type Accounts interface {
+	// Exists reports which of userIDs are accounts of the app (present and
+	// true in the map); the others are absent.
+	Exists(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]bool, error)
 }
 
 // Config wires a Service.
 type Config struct {
 	// Store persists conversations. Required.
 	Store Store
+	// Accounts tells which users are accounts. Required.
+	Accounts Accounts
 	// Bus tells devices about read positions and unread counts. Nil:
 	// nothing is published.
 	Bus bus.Bus
@@ -47,18 +56,19 @@ type Config struct {
 // Service manages recent contacts. It is safe for concurrent use; all
 // state lives in the store.
 type Service struct {
-	store Store
-	bus   bus.Bus
-	log   *slog.Logger
+	store    Store
+	accounts Accounts
+	bus      bus.Bus
+	log      *slog.Logger
 }
 
-// New returns a Service. It panics if cfg.Store is nil: that is a wiring
-// bug, not a runtime condition.
+// New returns a Service. It panics if cfg.Store or cfg.Accounts is nil:
+// that is a wiring bug, not a runtime condition.
 func New(cfg Config) *Service {
-	if cfg.Store == nil {
-		panic("conversation: Config.Store is nil")
+	if cfg.Store == nil || cfg.Accounts == nil {
+		panic("conversation: Config.Store and Config.Accounts are required")
 	}
-	s := &Service{store: cfg.Store, bus: cfg.Bus, log: cfg.Logger}
+	s := &Service{store: cfg.Store, accounts: cfg.Accounts, bus: cfg.Bus, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -95,12 +105,12 @@ func (s *Service) checkUsers(ctx context.Context, sdkAppID uint64, ids ...string
 			return im.Errorf(im.CodeInvalidParameter, "UserID %.40q: %v", id, err)
 		}
 	}
-	found, err := s.store.GetAccounts(ctx, sdkAppID, ids)
+	found, err := s.accounts.Exists(ctx, sdkAppID, ids)
 	if err != nil {
 		return fmt.Errorf("conversation: accounts of app %d: %w", sdkAppID, err)
 	}
 	for _, id := range ids {
-		if _, ok := found[id]; !ok {
+		if !found[id] {
 			return im.Errorf(im.CodeAccountNotFound, "account %q does not exist", id)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/bus/local"
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/store/sqlstore"
@@ -64,7 +65,7 @@ func newTenants(t *testing.T) *tenant.Service {
 		t.Fatalf("sqlstore.Open: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	ts := tenant.New(tenant.Config{Store: st})
+	ts := tenant.New(tenant.Config{Store: st, Accounts: account.New(account.Config{Store: st})})
 	for app, policy := range map[uint64]string{appDefault: "", appSingle: tenant.SinglePlatform, appUnlimited: tenant.Unlimited} {
 		if _, err := ts.Create(ctx, app, testKey, nil); err != nil {
 			t.Fatalf("create app %d: %v", app, err)

@@ -39,12 +39,22 @@ const (
 	CodeProfileValueTooLong = 40601
 	CodeProfileBadValue     = 40605
 	CodeProfileTypeMismatch = 40610
+
+	// Recent contacts (50xxx).
+	CodeRecentContactNoAccount = 50001
+	CodeRecentContactBadParams = 50002
+	CodeRecentContactInternal  = 50004
+
+	// Internal errors of the services whose commands Parley does not serve
+	// yet; an internal failure under their service path answers them.
+	CodeGroupInternal = 10002
+	CodeSNSInternal   = 30006
 )
 
 // Message codes (the reference's C2C table, plus 20022, 20023, 90008 and
 // 90054 from its recall documentation). The message vocabulary in this
-// package returns the C2C codes; a group command re-codes them to its own
-// (usually 10004) at its edge.
+// package returns the C2C codes; a group command answers its own (usually
+// 10004) through the kind each code carries (Kind) and its edge's table.
 const (
 	// Message content (80xxx).
 	CodeMsgDirtyWords  = 80001 // text hit the content-security filter
@@ -82,5 +92,6 @@ const (
 	CodeMsgLifeTimeNotInt   = 90044
 	CodeMsgAccountNotFound  = 90048
 	CodeMsgKeyInvalid       = 90054 // MsgKey malformed
+	CodeMsgInternal         = 90994
 	CodeMsgPackageTooLong   = 93000 // whole JSON request over its size limit
 )

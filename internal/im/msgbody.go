@@ -324,12 +324,12 @@ func describeKind(t reflect.Type) string {
 
 // elemErr builds an *Error about element i of a MsgBody.
 func elemErr(code, i int, format string, args ...any) *Error {
-	return &Error{Code: code, Info: fmt.Sprintf("MsgBody[%d]: ", i) + fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindOf(code), Code: code, Info: fmt.Sprintf("MsgBody[%d]: ", i) + fmt.Sprintf(format, args...)}
 }
 
 // fieldErr builds a 90010 *Error about one MsgContent field of element i.
 func fieldErr(i int, field, format string, args ...any) *Error {
-	return &Error{Code: CodeMsgFormat, Info: fmt.Sprintf("MsgBody[%d].MsgContent.%s: ", i, field) + fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindOf(CodeMsgFormat), Code: CodeMsgFormat, Info: fmt.Sprintf("MsgBody[%d].MsgContent.%s: ", i, field) + fmt.Sprintf(format, args...)}
 }
 
 // JSONKind names the JSON type of a valid JSON value ("string", "number",

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/bus/local"
 	"github.com/parley-im/parley/internal/message"
@@ -53,7 +54,7 @@ func benchmarkSend(b *testing.B, synchronous string, senders int) {
 			b.Fatal(err)
 		}
 	}
-	svc := message.New(message.Config{Store: st, Bus: lb})
+	svc := message.New(message.Config{Store: st, Accounts: account.New(account.Config{Store: st}), Bus: lb})
 
 	var next, random atomic.Int64
 	body := text("a benchmark message of about the size of a short chat line")

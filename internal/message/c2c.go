@@ -51,15 +51,15 @@ func (t c2c) validateBatch(ctx context.Context, p *pass) error {
 			ids = append(ids, id)
 		}
 	}
-	found, err := t.s.store.GetAccounts(ctx, p.app, ids)
+	found, err := t.s.accounts.Exists(ctx, p.app, ids)
 	if err != nil {
 		return fmt.Errorf("message: accounts of app %d: %w", p.app, err)
 	}
-	if _, ok := found[p.from]; !ok {
+	if !found[p.from] {
 		return im.Errorf(im.CodeC2CInvalidUser, "sender %q is not an account", p.from)
 	}
 	for i := range p.out {
-		if _, ok := found[p.out[i].conv.ID]; !ok {
+		if !found[p.out[i].conv.ID] {
 			p.out[i].code = im.CodeMsgToNotRegistered
 		}
 	}
@@ -236,12 +236,11 @@ func checkParticipants(from, to string) error {
 
 // checkAccounts requires the sender and the recipient to be accounts.
 func (s *Service) checkAccounts(ctx context.Context, sdkAppID uint64, from, to string) error {
-	found, err := s.store.GetAccounts(ctx, sdkAppID, []string{from, to})
+	found, err := s.accounts.Exists(ctx, sdkAppID, []string{from, to})
 	if err != nil {
 		return fmt.Errorf("message: accounts of app %d: %w", sdkAppID, err)
 	}
-	_, fromOK := found[from]
-	_, toOK := found[to]
+	fromOK, toOK := found[from], found[to]
 	switch {
 	case !fromOK && !toOK:
 		return im.Errorf(im.CodeC2CBadRequest, "neither sender %q nor recipient %q is an account", from, to)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/message"
@@ -139,7 +140,7 @@ func newHarness(t testing.TB, b storetest.Backend, edit func(*message.Config)) *
 	h.settings = &fakeSettings{recall: 2 * time.Minute, retention: map[uint64]time.Duration{h.app: 7 * 24 * time.Hour}}
 	h.now.Store(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixMilli())
 	cfg := message.Config{
-		Store: st, Bus: h.bus, Settings: h.settings, Profiles: fakeProfiles{},
+		Store: st, Accounts: account.New(account.Config{Store: st}), Bus: h.bus, Settings: h.settings, Profiles: fakeProfiles{},
 		Clock: func() time.Time { return time.UnixMilli(h.now.Load()) },
 		Rand:  func() uint32 { return h.drawn.Add(1) },
 	}

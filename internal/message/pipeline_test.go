@@ -137,11 +137,14 @@ func (deliveries) Close() error { return nil }
 // itself must never reach the store.
 type untouchedStore struct{ Store }
 
+// untouchedAccounts panics on any call, like untouchedStore.
+type untouchedAccounts struct{ Accounts }
+
 // newFakeService returns a service whose C2C target is fake and whose every
 // hook is configured and recorded in log.
 func newFakeService(log *calls, target *fakeTarget, hooks *fakeHooks) *Service {
 	s := New(Config{
-		Store: untouchedStore{}, Bus: deliveries{log}, BeforeSend: hooks, Admission: hooks, Pusher: hooks, AfterSend: hooks,
+		Store: untouchedStore{}, Accounts: untouchedAccounts{}, Bus: deliveries{log}, BeforeSend: hooks, Admission: hooks, Pusher: hooks, AfterSend: hooks,
 	})
 	s.targets[im.ConvC2C] = target
 	return s

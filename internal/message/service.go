@@ -73,14 +73,21 @@ const (
 	RetentionBatch = 500
 )
 
-// Store is the storage the service needs: the messages and sync streams, the
-// conversations (for a viewer's cleared history and the peer's read
-// position) and the accounts (sender and recipient must exist).
+// Store is the storage the service needs: the messages and sync streams and
+// the conversations (for a viewer's cleared history and the peer's read
+// position).
 type Store interface {
 	store.Messages
 	store.Conversations
-	// GetAccounts returns the accounts among userIDs that exist, by UserID.
-	GetAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]store.Account, error)
+}
+
+// Accounts is what the pipeline needs of the account service, which
+// implements it and internal/app wires it: sender and recipients must be
+// accounts.
+type Accounts interface {
+	// Exists reports which of userIDs are accounts of the app (present and
+	// true in the map); the others are absent.
+	Exists(ctx context.Context, sdkAppID uint64, userIDs []string) (map[string]bool, error)
 }
 
 // Clock returns the current time.
@@ -91,6 +98,8 @@ type Clock func() time.Time
 type Config struct {
 	// Store persists messages. Required.
 	Store Store
+	// Accounts tells which users are accounts. Required.
+	Accounts Accounts
 	// Bus delivers events to online sessions. Nil: nothing is delivered
 	// live; clients still get every stored message through Sync.
 	Bus bus.Bus
@@ -142,6 +151,7 @@ type Config struct {
 // one conversation.
 type Service struct {
 	store       Store
+	accounts    Accounts
 	bus         bus.Bus
 	settings    Settings
 	permissions Permissions
@@ -166,14 +176,15 @@ type Service struct {
 	importLocks [64]sync.Mutex
 }
 
-// New returns a Service. It panics if cfg.Store is nil: that is a wiring
-// bug, not a runtime condition.
+// New returns a Service. It panics if cfg.Store or cfg.Accounts is nil:
+// that is a wiring bug, not a runtime condition.
 func New(cfg Config) *Service {
-	if cfg.Store == nil {
-		panic("message: Config.Store is nil")
+	if cfg.Store == nil || cfg.Accounts == nil {
+		panic("message: Config.Store and Config.Accounts are required")
 	}
 	s := &Service{
 		store:        cfg.Store,
+		accounts:     cfg.Accounts,
 		bus:          cfg.Bus,
 		settings:     cfg.Settings,
 		permissions:  cfg.Permissions,

@@ -75,8 +75,9 @@ func newAccountsAPI(t *testing.T, b storetest.Backend, clock account.Clock) *acc
 	t.Helper()
 	ctx := context.Background()
 	st := openStore(t, b)
-	tenants := tenant.New(tenant.Config{Store: st})
-	accounts := account.New(account.Config{Store: st, Settings: tenants, Clock: clock})
+	apps := tenant.NewRegistry(st, nil)
+	accounts := account.New(account.Config{Store: st, Settings: apps, Clock: clock})
+	tenants := tenant.New(tenant.Config{Store: st, Accounts: accounts, Registry: apps})
 	app, err := tenants.Create(ctx, 0, "", nil)
 	if err != nil {
 		t.Fatalf("create app: %v", err)

@@ -30,7 +30,9 @@ func newMessagingAPI(t *testing.T, b storetest.Backend, users ...string) *accoun
 	lb := local.New()
 	t.Cleanup(func() { _ = lb.Close() })
 	clk := newClock()
-	tenants := tenant.New(tenant.Config{Store: st, Clock: clk.Now})
+	apps := tenant.NewRegistry(st, clk.Now)
+	accounts := account.New(account.Config{Store: st, Settings: apps, Clock: clk.Now})
+	tenants := tenant.New(tenant.Config{Store: st, Accounts: accounts, Registry: apps, Clock: clk.Now})
 	app, err := tenants.Create(ctx, 0, "", nil)
 	if err != nil {
 		t.Fatalf("create app: %v", err)
@@ -40,9 +42,9 @@ func newMessagingAPI(t *testing.T, b storetest.Backend, users ...string) *accoun
 	}
 	srv := httptest.NewServer(restapi.New(restapi.Config{
 		Tenants:       tenants,
-		Accounts:      account.New(account.Config{Store: st, Settings: tenants, Clock: clk.Now}),
-		Messages:      message.New(message.Config{Store: st, Bus: lb, Clock: clk.Now}),
-		Conversations: conversation.New(conversation.Config{Store: st, Bus: lb}),
+		Accounts:      accounts,
+		Messages:      message.New(message.Config{Store: st, Accounts: accounts, Bus: lb, Clock: clk.Now}),
+		Conversations: conversation.New(conversation.Config{Store: st, Accounts: accounts, Bus: lb}),
 		Clock:         clk.Now,
 	}))
 	t.Cleanup(srv.Close)

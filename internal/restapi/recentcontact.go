@@ -2,41 +2,21 @@ package restapi
 
 import (
 	"context"
-	"errors"
 
 	"github.com/parley-im/parley/internal/conversation"
 	"github.com/parley-im/parley/internal/im"
 )
 
-// The reference's recentcontact commands. Codes are the
-// service's 50xxx: 50001 an account that does not exist, 50002 bad
-// parameters.
+// The reference's recentcontact commands. Their codes are the service's
+// 50xxx (50001 an account that does not exist, 50002 bad parameters):
+// the conversation service and these handlers return the account
+// service's codes, and serviceCodes re-codes them by kind.
 
-// Conversation types and codes of recentcontact. The types are im's
-// conversation kinds.
+// Conversation types of recentcontact: im's conversation kinds.
 const (
 	sessionTypeC2C   = int(im.ConvC2C)
 	sessionTypeGroup = int(im.ConvGroup)
-
-	codeRecentContactNoAccount = 50001
-	codeRecentContactBadParams = 50002
 )
-
-// recentContactError re-codes the conversation service's account and
-// parameter codes to recentcontact's.
-func recentContactError(err error) error {
-	var e *im.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	switch e.Code {
-	case im.CodeAccountNotFound:
-		return im.Errorf(codeRecentContactNoAccount, "%s", e.Info)
-	case im.CodeInvalidParameter:
-		return im.Errorf(codeRecentContactBadParams, "%s", e.Info)
-	}
-	return err
-}
 
 type getListRequest struct {
 	From          string `json:"From_Account"`
@@ -77,11 +57,11 @@ const assistReturnEmpty = 1 << 1
 // TopStartIndex are echoed.
 func (s *Server) recentContactGetList(ctx context.Context, call Call, body []byte) (any, error) {
 	var req getListRequest
-	if err := decodeBody(body, &req, codeRecentContactBadParams); err != nil {
+	if err := decodeBody(body, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
 	if req.TimeStamp < 0 || req.StartIndex < 0 {
-		return nil, im.Errorf(codeRecentContactBadParams, "TimeStamp and StartIndex must not be negative")
+		return nil, im.Errorf(im.CodeInvalidParameter, "TimeStamp and StartIndex must not be negative")
 	}
 	page, err := s.conversations.List(ctx, conversation.ListRequest{
 		SDKAppID: call.SDKAppID, Owner: req.From,
@@ -89,7 +69,7 @@ func (s *Server) recentContactGetList(ctx context.Context, call Call, body []byt
 		IncludeEmpty: req.AssistFlags&assistReturnEmpty != 0,
 	})
 	if err != nil {
-		return nil, recentContactError(err)
+		return nil, err
 	}
 	resp := getListResponse{
 		TimeStamp: page.Next.UpdatedAt, StartIndex: page.Next.Index,
@@ -126,7 +106,7 @@ type recentContactDeleteRequest struct {
 // deleting one changes nothing (a malformed ToGroupid is 50002).
 func (s *Server) recentContactDelete(ctx context.Context, call Call, body []byte) (any, error) {
 	var req recentContactDeleteRequest
-	if err := decodeBody(body, &req, codeRecentContactBadParams); err != nil {
+	if err := decodeBody(body, &req, im.CodeInvalidParameter); err != nil {
 		return nil, err
 	}
 	var conv im.ConvID
@@ -136,13 +116,13 @@ func (s *Server) recentContactDelete(ctx context.Context, call Call, body []byte
 	case sessionTypeGroup:
 		conv = im.Group(req.ToGroupID)
 	default:
-		return nil, im.Errorf(codeRecentContactBadParams, "Type %d: want 1 (C2C) or 2 (group)", req.Type)
+		return nil, im.Errorf(im.CodeInvalidParameter, "Type %d: want 1 (C2C) or 2 (group)", req.Type)
 	}
 	if req.ClearRamble != 0 && req.ClearRamble != 1 {
-		return nil, im.Errorf(codeRecentContactBadParams, "ClearRamble %d: want 0 or 1", req.ClearRamble)
+		return nil, im.Errorf(im.CodeInvalidParameter, "ClearRamble %d: want 0 or 1", req.ClearRamble)
 	}
 	err := s.conversations.Delete(ctx, conversation.DeleteRequest{
 		SDKAppID: call.SDKAppID, Owner: req.From, Conv: conv, ClearHistory: req.ClearRamble == 1,
 	})
-	return nil, recentContactError(err)
+	return nil, err
 }

@@ -163,7 +163,11 @@ func (s *Server) serve(r *http.Request, call *Call, service, command string, pat
 	if body, err = checkJSONObject(body); err != nil {
 		return nil, err
 	}
-	return h(r.Context(), *call, body)
+	resp, err := h(r.Context(), *call, body)
+	if err != nil {
+		err = commandError(service, err)
+	}
+	return resp, err // a failed command may still answer fields (batchsendmsg's ErrorList)
 }
 
 // authenticate checks the caller's UserSig and admin rights, behind the
@@ -185,10 +189,11 @@ func (s *Server) authenticate(r *http.Request, params urlParams) (tenant.Princip
 	return principal, err
 }
 
-// outcome turns a handler's error into the envelope's code and text. It is
-// the one table from errors to wire codes: *im.Error carries its own code;
-// anything else is an internal error, logged with the request id and
-// reported without internals, under the service's internal-error code.
+// outcome turns serve's error into the envelope's code and text: an
+// *im.Error carries its code (a command's already re-coded for its
+// service, see serviceCodes); anything else is an internal error, logged
+// with the request id and reported without internals, under the service's
+// internal-error code.
 func (s *Server) outcome(ctx context.Context, call Call, service string, err error) (int, string) {
 	if err == nil {
 		return 0, ""
@@ -199,24 +204,6 @@ func (s *Server) outcome(ctx context.Context, call Call, service string, err err
 	}
 	s.log.ErrorContext(ctx, "rest call failed", "request_id", call.RequestID, "sdkappid", call.SDKAppID, "service", service, "err", err)
 	return internalCode(service), "internal server error, request id " + call.RequestID
-}
-
-// internalCode is the reference's "internal error" code of each service.
-func internalCode(service string) int {
-	switch service {
-	case "profile":
-		return im.CodeProfileInternal
-	case "openim":
-		return 90994
-	case "group_open_http_svc":
-		return 10002
-	case "sns":
-		return 30006
-	case "recentcontact":
-		return 50004
-	default:
-		return im.CodeInternal
-	}
 }
 
 func splitPath(path string) (service, command string, ok bool) {

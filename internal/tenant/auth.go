@@ -3,7 +3,6 @@ package tenant
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 
 	"github.com/parley-im/parley/internal/im"
@@ -21,8 +20,7 @@ type Principal struct {
 // Authenticate verifies that userSig was issued by the app's key for
 // identifier, has not expired and was not issued at or before the
 // identifier's sign-in revocation (its last kick or account deletion,
-// which the account package records; this is the one place that applies
-// it). Every failure is an *im.Error with the reference
+// which the account service records and applies: Accounts.CheckSignIn). Every failure is an *im.Error with the reference
 // code (70001, 70002, 70003, 70009, 70013, 70014, 70020, 70052, and 70402
 // for an identifier that cannot be a UserID).
 func (s *Service) Authenticate(ctx context.Context, sdkAppID uint64, identifier, userSig string) (Principal, error) {
@@ -37,15 +35,8 @@ func (s *Service) Authenticate(ctx context.Context, sdkAppID uint64, identifier,
 	if err != nil {
 		return Principal{}, sigError(err)
 	}
-	revokedAt, err := s.store.SignInsRevokedAt(ctx, sdkAppID, identifier)
-	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate %q: %w", identifier, err)
-	}
-	// A UserSig carries its issue second only, so one issued in the same
-	// second as the revocation cannot be told apart from an older one:
-	// refuse it.
-	if revokedAt > 0 && claims.Time <= revokedAt {
-		return Principal{}, im.Errorf(im.CodeSigRevoked, "UserSig of %q was invalidated by a kick or an account deletion; generate a new one", identifier)
+	if err := s.accounts.CheckSignIn(ctx, sdkAppID, identifier, claims.Time); err != nil {
+		return Principal{}, err
 	}
 	expiresAt := claims.Time + claims.Expire
 	if expiresAt < claims.Time { // a huge TLS.expire: never expires

@@ -2,6 +2,11 @@
 // secret keys, admin identifiers and settings, and it authenticates a caller's
 // UserSig against them. Every other package is keyed by the SDKAppID it
 // hands out.
+//
+// Reads of apps and settings go through a Registry, which needs only the
+// store; the Service, which creates apps, changes settings and
+// authenticates, also needs the account service (Accounts): admins are
+// accounts, and sign-in revocations are the account service's to apply.
 package tenant
 
 import (
@@ -13,11 +18,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"slices"
-	"sync"
 	"time"
 
-	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -27,27 +29,29 @@ const (
 	MaxGeneratedSDKAppID = 1499999999
 )
 
-// settingsTTL bounds how stale a node's cached copy of an app may be when
-// another node changes it; the node that makes a change sees it at once.
-const settingsTTL = 2 * time.Second
-
-// maxMissingApps bounds the cache of SDKAppIDs found missing, which a
-// flood of calls naming random SDKAppIDs would otherwise grow without end.
-const maxMissingApps = 10000
-
 // Errors of the tenant package.
 var (
 	// ErrKeyMismatch: a pinned bootstrap app exists with another secret key.
 	ErrKeyMismatch = errors.New("tenant: app exists with a different secret key")
 )
 
-// Store is what the tenant package needs of storage: the apps, the
-// accounts, written for admin identifiers (which are accounts too so that
-// apps can send as them), and the sign-in revocations Authenticate reads.
+// Store is what the tenant package needs of storage: the apps.
 type Store interface {
 	store.Apps
-	store.Accounts
-	store.SignIns
+}
+
+// Accounts is what the tenant package needs of the account service, which
+// implements it and internal/app wires it: admin identifiers are accounts
+// too (so that apps can send as them), and a UserSig is refused after its
+// user's sign-ins were revoked.
+type Accounts interface {
+	// EnsureAccounts imports those of userIDs that are not accounts yet,
+	// leaving existing accounts and their profiles alone.
+	EnsureAccounts(ctx context.Context, sdkAppID uint64, userIDs []string) error
+	// CheckSignIn returns an *im.Error (70052) when userID's sign-ins were
+	// revoked at or after issuedAt (Unix seconds), nil when a UserSig
+	// issued then may sign in.
+	CheckSignIn(ctx context.Context, sdkAppID uint64, userID string, issuedAt int64) error
 }
 
 // App is one hosted app.
@@ -60,34 +64,43 @@ type App struct {
 
 // Config wires a Service.
 type Config struct {
-	Store  Store
-	Clock  func() time.Time // nil: time.Now
-	Logger *slog.Logger
+	// Store persists the apps. Required.
+	Store Store
+	// Accounts imports admin identifiers as accounts and applies sign-in
+	// revocations. Required.
+	Accounts Accounts
+	// Registry is the node's cache of the apps, shared with whoever else
+	// reads settings from it (the account service takes it before this
+	// Service exists, because this Service needs the account service).
+	// Nil: a Registry of its own over Store, with Clock.
+	Registry *Registry
+	Clock    func() time.Time // nil: time.Now
+	Logger   *slog.Logger
 }
 
-// Service manages apps. It is safe for concurrent use.
+// Service manages apps: it creates them, changes their settings and
+// authenticates their callers; reads of apps and settings are its
+// Registry's. It is safe for concurrent use.
 type Service struct {
-	store Store
-	now   func() time.Time
-	log   *slog.Logger
-
-	mu    sync.Mutex
-	cache map[uint64]cachedApp
-	// missing remembers, for settingsTTL, SDKAppIDs the store did not
-	// have, so that calls naming an unknown app cost no store read each.
-	missing map[uint64]time.Time
+	*Registry
+	store    Store
+	accounts Accounts
+	now      func() time.Time
+	log      *slog.Logger
 }
 
-type cachedApp struct {
-	app     App
-	fetched time.Time
-}
-
-// New returns a Service.
+// New returns a Service. It panics if cfg.Store or cfg.Accounts is nil:
+// that is a wiring bug, not a runtime condition.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, now: cfg.Clock, log: cfg.Logger, cache: map[uint64]cachedApp{}, missing: map[uint64]time.Time{}}
+	if cfg.Store == nil || cfg.Accounts == nil {
+		panic("tenant: Config.Store and Config.Accounts are required")
+	}
+	s := &Service{Registry: cfg.Registry, store: cfg.Store, accounts: cfg.Accounts, now: cfg.Clock, log: cfg.Logger}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.Registry == nil {
+		s.Registry = NewRegistry(cfg.Store, s.now)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -166,96 +179,6 @@ func CheckSecretKey(key string) error {
 	return nil
 }
 
-// Get returns an app, from a cache that is at most settingsTTL stale; an
-// SDKAppID found missing is remembered as missing for as long.
-// A missing app is an *im.Error with code 70020.
-func (s *Service) Get(ctx context.Context, sdkAppID uint64) (App, error) {
-	now := s.now()
-	s.mu.Lock()
-	c, ok := s.cache[sdkAppID]
-	missingAt, missing := s.missing[sdkAppID]
-	s.mu.Unlock()
-	if ok && now.Sub(c.fetched) < settingsTTL {
-		return c.app, nil
-	}
-	if missing && now.Sub(missingAt) < settingsTTL {
-		return App{}, appNotFound(sdkAppID)
-	}
-	rec, err := s.store.GetApp(ctx, sdkAppID)
-	if errors.Is(err, store.ErrNotFound) {
-		s.rememberMissing(sdkAppID, now)
-		return App{}, appNotFound(sdkAppID)
-	}
-	if err != nil {
-		return App{}, fmt.Errorf("app %d: %w", sdkAppID, err)
-	}
-	app, err := fromRecord(rec)
-	if err != nil {
-		return App{}, err
-	}
-	s.remember(app)
-	return app, nil
-}
-
-func appNotFound(sdkAppID uint64) error {
-	return im.Errorf(im.CodeAppNotFound, "SDKAppID %d not found", sdkAppID)
-}
-
-// rememberMissing records that the store had no app sdkAppID at now.
-func (s *Service) rememberMissing(sdkAppID uint64, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.missing) >= maxMissingApps {
-		for id, at := range s.missing {
-			if now.Sub(at) >= settingsTTL {
-				delete(s.missing, id)
-			}
-		}
-		if len(s.missing) >= maxMissingApps {
-			clear(s.missing)
-		}
-	}
-	s.missing[sdkAppID] = now
-}
-
-// List returns every app.
-func (s *Service) List(ctx context.Context) ([]App, error) {
-	recs, err := s.store.ListApps(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list apps: %w", err)
-	}
-	apps := make([]App, 0, len(recs))
-	for _, r := range recs {
-		a, err := fromRecord(r)
-		if err != nil {
-			return nil, err
-		}
-		apps = append(apps, a)
-	}
-	return apps, nil
-}
-
-func fromRecord(rec store.App) (App, error) {
-	st, err := decodeSettings(rec.Config)
-	if err != nil {
-		return App{}, fmt.Errorf("app %d: %w", rec.SDKAppID, err)
-	}
-	return App{SDKAppID: rec.SDKAppID, SecretKey: rec.SecretKey, Settings: st, CreatedAt: rec.CreatedAt}, nil
-}
-
-func (s *Service) remember(app App) {
-	s.mu.Lock()
-	s.cache[app.SDKAppID] = cachedApp{app: app, fetched: s.now()}
-	delete(s.missing, app.SDKAppID)
-	s.mu.Unlock()
-}
-
-// Settings returns the app's settings.
-func (s *Service) Settings(ctx context.Context, sdkAppID uint64) (Settings, error) {
-	app, err := s.Get(ctx, sdkAppID)
-	return app.Settings.clone(), err
-}
-
 // maxSettingsAttempts bounds how often UpdateSettings applies its patch
 // again after losing a race with another settings write; each loss means
 // another write succeeded, so reaching it takes that many writes to the
@@ -324,34 +247,10 @@ func (s *Service) updateSettingsOnce(ctx context.Context, sdkAppID uint64, patch
 	return next.clone(), nil
 }
 
-// CustomProfileTags returns the app's declared custom profile keys.
-func (s *Service) CustomProfileTags(ctx context.Context, sdkAppID uint64) ([]string, error) {
-	st, err := s.Settings(ctx, sdkAppID)
-	return st.CustomProfileTags, err
-}
-
-// IsAdmin reports whether identifier is an admin of the app.
-func (s *Service) IsAdmin(app App, identifier string) bool {
-	return slices.Contains(app.Settings.Admins, identifier)
-}
-
-// ensureAdmins imports the admin identifiers that are not accounts yet,
-// leaving existing ones (and their profiles) alone.
+// ensureAdmins makes the admin identifiers accounts, through the account
+// service, leaving existing ones (and their profiles) alone.
 func (s *Service) ensureAdmins(ctx context.Context, sdkAppID uint64, admins []string) error {
-	existing, err := s.store.GetAccounts(ctx, sdkAppID, admins)
-	if err != nil {
-		return fmt.Errorf("app %d: admin accounts: %w", sdkAppID, err)
-	}
-	var missing []store.NewAccount
-	for _, id := range admins {
-		if _, ok := existing[id]; !ok {
-			missing = append(missing, store.NewAccount{UserID: id})
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	if _, err := s.store.ImportAccounts(ctx, sdkAppID, missing); err != nil {
+	if err := s.accounts.EnsureAccounts(ctx, sdkAppID, admins); err != nil {
 		return fmt.Errorf("app %d: admin accounts: %w", sdkAppID, err)
 	}
 	return nil

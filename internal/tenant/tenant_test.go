@@ -16,6 +16,10 @@ type countingApps struct {
 	gets  int
 }
 
+// untouchedAccounts panics on any call: looking apps up asks nothing of
+// accounts.
+type untouchedAccounts struct{ Accounts }
+
 func (c *countingApps) GetApp(context.Context, uint64) (store.App, error) {
 	c.gets++
 	return store.App{}, store.ErrNotFound
@@ -25,7 +29,7 @@ func TestUnknownAppIsRememberedBriefly(t *testing.T) {
 	t.Parallel()
 	st := &countingApps{}
 	now := time.Unix(1700000000, 0)
-	s := New(Config{Store: st, Clock: func() time.Time { return now }})
+	s := New(Config{Store: st, Accounts: untouchedAccounts{}, Clock: func() time.Time { return now }})
 	ctx := context.Background()
 	for range 100 {
 		_, err := s.Get(ctx, 42)
@@ -45,7 +49,7 @@ func TestUnknownAppIsRememberedBriefly(t *testing.T) {
 func TestMissingAppCacheIsBounded(t *testing.T) {
 	t.Parallel()
 	st := &countingApps{}
-	s := New(Config{Store: st})
+	s := New(Config{Store: st, Accounts: untouchedAccounts{}})
 	for id := range uint64(3 * maxMissingApps) {
 		_, _ = s.Get(context.Background(), id+1)
 	}

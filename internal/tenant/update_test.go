@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/store/sqlstore"
 	"github.com/parley-im/parley/internal/store/storetest"
 	"github.com/parley-im/parley/internal/tenant"
@@ -25,6 +26,11 @@ func eachStore(t *testing.T, test func(t *testing.T, st *sqlstore.Store)) {
 		t.Cleanup(func() { _ = st.Close() })
 		test(t, st)
 	})
+}
+
+// newTenants returns a tenant service over st, as one node has it.
+func newTenants(st *sqlstore.Store) *tenant.Service {
+	return tenant.New(tenant.Config{Store: st, Accounts: account.New(account.Config{Store: st})})
 }
 
 // interleaving is a store whose first settings write first lets another
@@ -48,7 +54,7 @@ func TestUpdateSettingsRetriesOnConflict(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
-		other := tenant.New(tenant.Config{Store: st})
+		other := newTenants(st)
 		app, err := other.Create(ctx, 0, testKey, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -58,14 +64,14 @@ func TestUpdateSettingsRetriesOnConflict(t *testing.T) {
 				t.Errorf("the update in between: %v", err)
 			}
 		}}
-		got, err := tenant.New(tenant.Config{Store: slow}).UpdateSettings(ctx, app.SDKAppID, []byte(`{"RestRateLimit":50}`))
+		got, err := tenant.New(tenant.Config{Store: slow, Accounts: account.New(account.Config{Store: st})}).UpdateSettings(ctx, app.SDKAppID, []byte(`{"RestRateLimit":50}`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.RestRateLimit != 50 || got.RecallWindowSeconds != 300 {
 			t.Errorf("answer: RestRateLimit %d, RecallWindowSeconds %d; want 50 and 300", got.RestRateLimit, got.RecallWindowSeconds)
 		}
-		stored, err := tenant.New(tenant.Config{Store: st}).Settings(ctx, app.SDKAppID)
+		stored, err := newTenants(st).Settings(ctx, app.SDKAppID)
 		if err != nil || stored.RestRateLimit != 50 || stored.RecallWindowSeconds != 300 {
 			t.Errorf("stored: RestRateLimit %d, RecallWindowSeconds %d (%v); want 50 and 300", stored.RestRateLimit, stored.RecallWindowSeconds, err)
 		}
@@ -79,7 +85,7 @@ func TestConcurrentUpdatesOfDifferentFieldsAllApply(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
-		nodes := []*tenant.Service{tenant.New(tenant.Config{Store: st}), tenant.New(tenant.Config{Store: st})}
+		nodes := []*tenant.Service{newTenants(st), newTenants(st)}
 		app, err := nodes[0].Create(ctx, 0, testKey, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -101,7 +107,7 @@ func TestConcurrentUpdatesOfDifferentFieldsAllApply(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			got, err := tenant.New(tenant.Config{Store: st}).Settings(ctx, app.SDKAppID)
+			got, err := newTenants(st).Settings(ctx, app.SDKAppID)
 			if err != nil {
 				t.Fatal(err)
 			}

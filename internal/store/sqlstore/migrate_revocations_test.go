@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/storetest"
@@ -76,7 +77,7 @@ func TestMigrationKeepsKicks(t *testing.T) {
 		}
 
 		now := time.Unix(kickedAt+100, 0)
-		tenants := tenant.New(tenant.Config{Store: s, Clock: func() time.Time { return now }})
+		tenants := tenant.New(tenant.Config{Store: s, Accounts: account.New(account.Config{Store: s}), Clock: func() time.Time { return now }})
 		if _, err := tenants.Create(ctx, app, key, nil); err != nil {
 			t.Fatalf("create app: %v", err)
 		}
