@@ -37,6 +37,7 @@ import (
 
 	"github.com/parley-im/parley/internal/usersig"
 	"github.com/parley-im/parley/pkg/client"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 type config struct {
@@ -79,12 +80,12 @@ func run(ctx context.Context, cfg config) error {
 			return err
 		}
 	}
-	first, err := signIn(ctx, cfg, cfg.from, "Linux")
+	first, err := signIn(ctx, cfg, cfg.from, protocol.PlatformLinux)
 	if err != nil {
 		return err
 	}
 	defer first.Close()
-	second, err := signIn(ctx, cfg, cfg.to, "Web")
+	second, err := signIn(ctx, cfg, cfg.to, protocol.PlatformWeb)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/im"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // Online states of query_online_status. PushOnline (offline, but reachable
@@ -20,8 +21,9 @@ const (
 // reference's Detail platform names; both desktop systems other than the
 // Mac are "PC".
 var referencePlatforms = map[string]string{
-	"iOS": "iPhone", "Android": "Android", "Web": "Web", "Windows": "PC",
-	"Linux": "PC", "Mac": "Mac", "iPad": "iPad",
+	protocol.PlatformIOS: "iPhone", protocol.PlatformAndroid: "Android", protocol.PlatformWeb: "Web",
+	protocol.PlatformWindows: "PC", protocol.PlatformLinux: "PC", protocol.PlatformMac: "Mac",
+	protocol.PlatformIPad: "iPad",
 }
 
 type onlineStatusRequest struct {
