@@ -92,6 +92,9 @@ type Store struct {
 	movedCh     chan struct{}
 	moveAsked   chan struct{}
 	moveWaiters atomic.Int32
+	// pendingOps are claimed write operations waiting for the next move
+	// (writer goroutine only).
+	pendingOps []*writeOp
 	// onRows is Config.OnRowsWritten and onMove Config.OnMove (nil: not
 	// observed).
 	onRows      func(table string, n int)

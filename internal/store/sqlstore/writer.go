@@ -14,9 +14,12 @@ import (
 // transaction of the store (writeOp: read positions, updates and deletes
 // of messages, conversations, accounts, profiles, apps, ...). Each loop it
 // takes everything queued: first the appends, in one transaction; then,
-// when there are operations or the journal is due to move, one more
-// transaction that moves the journal and runs each operation inside a
-// savepoint of its own, so that a failing operation fails alone. Without
+// when the journal is due to move (or is empty and operations wait), one
+// more transaction that moves the journal and runs the waiting operations,
+// each inside a savepoint of its own, so that a failing operation fails
+// alone. Operations wait for the move like readers do (moveMinDelay while
+// appends keep coming): they must see the messages journaled before them,
+// and a move per operation would shrink the moves to nothing under load. Without
 // the writer, every such write would be a transaction of its own racing
 // the appends for the one connection, which database/sql hands to a
 // random waiter.
@@ -87,8 +90,8 @@ func (s *Store) runWriter() {
 		case <-s.moveAsked:
 		case <-timer.C:
 		case <-s.stopBatcher:
-			if len(s.journal.tail) > 0 && !s.holdJournal {
-				s.moveAndRun(nil)
+			if len(s.pendingOps) > 0 || len(s.journal.tail) > 0 && !s.holdJournal {
+				s.moveAndRun(s.pendingOps)
 			}
 			return
 		}
@@ -100,8 +103,11 @@ func (s *Store) runWriter() {
 			s.commit(batch)
 			s.appendStmts.prepareMissed(context.Background())
 		}
-		if ops = claimOps(ops); len(ops) > 0 || s.moveDue() {
-			s.moveAndRun(ops)
+		s.pendingOps = append(s.pendingOps, claimOps(ops)...)
+		if s.moveDue() || len(s.pendingOps) > 0 && len(s.journal.tail) == 0 {
+			s.moveAndRun(s.pendingOps)
+			clear(s.pendingOps)
+			s.pendingOps = s.pendingOps[:0]
 			s.appendStmts.prepareMissed(context.Background())
 		}
 		s.armMoveTimer(timer)
@@ -155,7 +161,7 @@ func (s *Store) moveDue() bool {
 	switch {
 	case len(j.tail) >= moveMaxMessages, age >= moveMaxDelay:
 		return true
-	case s.moveWaiters.Load() > 0:
+	case s.moveWaiters.Load() > 0 || len(s.pendingOps) > 0:
 		return len(s.appends) == 0 || age >= moveMinDelay
 	}
 	return false
@@ -169,7 +175,7 @@ func (s *Store) armMoveTimer(t *time.Timer) {
 		return
 	}
 	wait := moveMaxDelay - time.Since(j.since)
-	if s.moveWaiters.Load() > 0 {
+	if s.moveWaiters.Load() > 0 || len(s.pendingOps) > 0 {
 		wait = min(wait, moveMinDelay-time.Since(j.since))
 	}
 	t.Reset(max(wait, 0))
