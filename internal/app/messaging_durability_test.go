@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/app"
+	"github.com/parley-im/parley/internal/store/storetest"
 	"github.com/parley-im/parley/pkg/client"
 )
 
@@ -371,4 +372,70 @@ func TestKill9MidLargeCommit(t *testing.T) {
 		}
 		t.Logf("%d batches acknowledged before the kill; %d stored", len(acked), len(reached))
 	})
+}
+
+// TestTwoServersOnePostgres: two server processes on one PostgreSQL
+// database take sends into the same conversation at the same time; the
+// acknowledged seqs are unique and gapless, and each server's history
+// shows all of them.
+func TestTwoServersOnePostgres(t *testing.T) {
+	t.Parallel()
+	cfg := app.Config{Store: storetest.PostgresURL(t)} // skips without PostgreSQL
+	_, base1 := startChild(t, app.Config{Store: cfg.Store, DataDir: t.TempDir()})
+	_, base2 := startChild(t, app.Config{Store: cfg.Store, DataDir: t.TempDir()})
+	importUsers(t, &server{t: t, base: base1}, "alice", "bob")
+	adminSig := sig(t, "administrator")
+	const perSender = 60
+	var (
+		mu   sync.Mutex
+		seqs []uint64
+	)
+	var wg sync.WaitGroup
+	for i, base := range []string{base1, base2, base1, base2} {
+		from, to := "alice", "bob"
+		if i%2 == 1 {
+			from, to = to, from
+		}
+		wg.Go(func() {
+			for n := range perSender {
+				out, err := tryREST(base, adminSig, "openim/sendmsg", map[string]any{
+					"From_Account": from, "To_Account": to, "MsgRandom": i*perSender + n + 1,
+					"MsgBody": []map[string]any{{"MsgType": "TIMTextElem", "MsgContent": map[string]any{"Text": fmt.Sprint(i, "/", n)}}},
+				})
+				if err != nil {
+					t.Errorf("sender %d: %v", i, err)
+					return
+				}
+				key := out["MsgKey"].(string)
+				seq, _ := strconv.ParseUint(key[:strings.IndexByte(key, '_')], 10, 64)
+				mu.Lock()
+				seqs = append(seqs, seq)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(seqs)
+	for i, seq := range seqs {
+		if seq != uint64(i+1) {
+			t.Fatalf("acknowledged seqs from two servers are not 1..%d without gaps or repeats: position %d holds %d", len(seqs), i, seq)
+		}
+	}
+	for _, base := range []string{base1, base2} {
+		s := &server{t: t, base: base}
+		got := 0
+		q := map[string]any{"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 100, "MinTime": 0, "MaxTime": time.Now().Unix() + 60}
+		for {
+			out := mustOK(t, s.rest("openim/admin_getroammsg", q))
+			list, _ := out["MsgList"].([]any)
+			got += len(list)
+			if out["Complete"] == json.Number("1") || len(list) == 0 {
+				break
+			}
+			q["LastMsgKey"], q["MaxTime"] = out["LastMsgKey"], out["LastMsgTime"]
+		}
+		if got != len(seqs) {
+			t.Errorf("%s's history holds %d messages, want %d", base, got, len(seqs))
+		}
+	}
 }
