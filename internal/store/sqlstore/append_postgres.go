@@ -125,16 +125,7 @@ const (
 		      $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
 		    WITH ORDINALITY AS i(app, owner, kind, conv_id, ckey, cdemand, last_rank, last_time, max_rank, unread, updated_at, ord)
 		  ) c
-		ORDER BY ord
-		ON CONFLICT (sdkappid, owner, kind, conv_id) DO UPDATE SET
-		  last_seq = CASE WHEN excluded.last_seq > 0 THEN excluded.last_seq ELSE conversations.last_seq END,
-		  last_time = CASE WHEN excluded.last_seq > 0 THEN excluded.last_time ELSE conversations.last_time END,
-		  max_seq = CASE WHEN excluded.max_seq > conversations.max_seq THEN excluded.max_seq ELSE conversations.max_seq END,
-		  unread = conversations.unread + excluded.unread,
-		  updated_at = CASE WHEN (excluded.last_seq > 0 OR conversations.deleted)
-		                     AND excluded.updated_at > conversations.updated_at
-		                    THEN excluded.updated_at ELSE conversations.updated_at END,
-		  deleted = FALSE`
+		ORDER BY ord` + conversationUpsert
 )
 
 // pgBatch is one batch on its way through the pipeline: its messages, the

@@ -229,20 +229,8 @@ func writeConversationUpdates(b *batchTx, rows []*convUpdate) error {
 			args = append(args, c.app, c.owner, int(c.conv.Kind), c.conv.ID, int64(c.lastSeq), c.lastTime,
 				int64(c.maxSeq), c.unread, c.updatedAt())
 		}
-		// An update without a last message keeps the row's; UpdatedAt moves
-		// forward with the last message, or with any message when a
-		// deleted conversation reappears.
 		q := `INSERT INTO conversations (sdkappid, owner, kind, conv_id, last_seq, last_time, max_seq,
-			unread, updated_at) VALUES ` + b.d.tuples(1, len(chunk), make([]string, width)...) + `
-			ON CONFLICT (sdkappid, owner, kind, conv_id) DO UPDATE SET
-			  last_seq = CASE WHEN excluded.last_seq > 0 THEN excluded.last_seq ELSE conversations.last_seq END,
-			  last_time = CASE WHEN excluded.last_seq > 0 THEN excluded.last_time ELSE conversations.last_time END,
-			  max_seq = CASE WHEN excluded.max_seq > conversations.max_seq THEN excluded.max_seq ELSE conversations.max_seq END,
-			  unread = conversations.unread + excluded.unread,
-			  updated_at = CASE WHEN (excluded.last_seq > 0 OR conversations.deleted)
-			                     AND excluded.updated_at > conversations.updated_at
-			                    THEN excluded.updated_at ELSE conversations.updated_at END,
-			  deleted = FALSE`
+			unread, updated_at) VALUES ` + b.d.tuples(1, len(chunk), make([]string, width)...) + conversationUpsert
 		if _, err := b.exec(q, args...); err != nil {
 			return err
 		}
@@ -250,6 +238,21 @@ func writeConversationUpdates(b *batchTx, rows []*convUpdate) error {
 	b.rows("conversations", len(rows))
 	return nil
 }
+
+// conversationUpsert applies one batch's update of a conversation row
+// (excluded) to the stored row: an update without a last message keeps the
+// row's; UpdatedAt moves forward with the last message, or with any
+// message when a deleted conversation reappears. Both append paths use it.
+const conversationUpsert = `
+	ON CONFLICT (sdkappid, owner, kind, conv_id) DO UPDATE SET
+	  last_seq = CASE WHEN excluded.last_seq > 0 THEN excluded.last_seq ELSE conversations.last_seq END,
+	  last_time = CASE WHEN excluded.last_seq > 0 THEN excluded.last_time ELSE conversations.last_time END,
+	  max_seq = CASE WHEN excluded.max_seq > conversations.max_seq THEN excluded.max_seq ELSE conversations.max_seq END,
+	  unread = conversations.unread + excluded.unread,
+	  updated_at = CASE WHEN (excluded.last_seq > 0 OR conversations.deleted)
+	                     AND excluded.updated_at > conversations.updated_at
+	                    THEN excluded.updated_at ELSE conversations.updated_at END,
+	  deleted = FALSE`
 
 // convRowKey is a conversation row's primary key.
 type convRowKey struct {
