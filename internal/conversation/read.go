@@ -27,6 +27,20 @@ type ReadRequest struct {
 	// Session is the reader's WebSocket session, which gets no
 	// protocol.EventUnreadChanged ("" for REST).
 	Session string
+	// Turn, if set, is called before any event is published: a session
+	// with several commands in flight (WithQueuedNotice) waits there for
+	// its previous command to be answered, so events keep request order.
+	Turn func()
+}
+
+// WithQueuedNotice returns a copy of ctx that makes MarkRead call notice
+// once its write has taken its place in the store's write order (a later
+// write of the caller lands after it), so that a caller keeping several
+// commands of one session in flight can start the next one then. A
+// MarkRead that writes nothing never calls it; the caller waits for it to
+// return instead.
+func WithQueuedNotice(ctx context.Context, notice func()) context.Context {
+	return store.WithQueuedNotice(ctx, notice)
 }
 
 // MarkRead moves the owner's read position forward (never back) and
@@ -71,6 +85,9 @@ func (s *Service) MarkRead(ctx context.Context, req ReadRequest) (Conversation, 
 		return Conversation{}, fmt.Errorf("conversation: mark %q's %v read in app %d: %w", req.Owner, req.Conv, req.SDKAppID, err)
 	}
 	ctx = context.WithoutCancel(ctx)
+	if req.Turn != nil {
+		req.Turn()
+	}
 	if conv.ReadSeq > prev.ReadSeq && req.Conv.Kind == im.ConvC2C && req.Owner != req.Conv.ID {
 		s.publish(ctx, req.SDKAppID, req.Conv.ID, protocol.EventReadReceipt, "", protocol.ReadReceipt{Peer: req.Owner, ReadSeq: conv.ReadSeq})
 	}

@@ -25,7 +25,7 @@ func RegisterMessaging(g *Gateway, m *message.Service, c *conversation.Service) 
 	g.Handle(protocol.CmdSync, h.sync)
 	g.Handle(protocol.CmdC2CHistory, h.history)
 	g.Handle(protocol.CmdConversations, h.conversations)
-	g.Handle(protocol.CmdMarkRead, h.markRead)
+	g.HandlePipelined(protocol.CmdMarkRead, h.markRead)
 	g.Handle(protocol.CmdMarkAllRead, h.markAllRead)
 	g.Handle(protocol.CmdTotalUnread, h.totalUnread)
 	g.Handle(protocol.CmdDeleteConversation, h.deleteConversation)
@@ -214,8 +214,12 @@ func (h *messaging) markRead(ctx context.Context, s *Session, data json.RawMessa
 	if err != nil {
 		return nil, err
 	}
+	if notice := QueuedNotice(ctx); notice != nil {
+		ctx = conversation.WithQueuedNotice(ctx, notice)
+	}
 	conv, err := h.convs.MarkRead(ctx, conversation.ReadRequest{
 		SDKAppID: s.SDKAppID(), Owner: s.UserID(), Conv: id, UpToSeq: req.UpToSeq, Session: s.ID(),
+		Turn: Turn(ctx),
 	})
 	if err != nil {
 		return nil, err

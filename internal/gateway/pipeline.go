@@ -7,7 +7,7 @@ import (
 
 // Pipelined commands. A session's commands are handled one at a time, in
 // order, and answered in that order (docs/protocol.md). For a pipelined
-// command (HandlePipelined: send_c2c) "one at a time" ends as soon as the
+// command (HandlePipelined: send_c2c, mark_read) "one at a time" ends as soon as the
 // order of its effect is fixed, not when it is done: a send's message has
 // its place in the store's commit order once queued there, so the read
 // loop may start the next command while the store commits this one. The

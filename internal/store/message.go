@@ -12,7 +12,9 @@ type queuedKey struct{}
 // WithQueuedNotice returns a copy of ctx that makes AppendC2C call notice
 // once the append has taken its place in the store's commit order (it is
 // queued behind the appends called before it and ahead of those called
-// after), before it is durable. A caller that must keep its own appends in
+// after), before it is durable. A store whose other writes are queued for
+// one writer (SQLite) calls it for those too, once a write is queued: it
+// then runs after the appends queued before it. A caller that must keep its own appends in
 // order, such as a session with several sends in flight, waits for the
 // notice before calling AppendC2C again instead of for the whole append.
 // notice is called at most once, from any goroutine.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/parley-im/parley/internal/store"
 	"sync/atomic"
 	"time"
 )
@@ -57,6 +58,7 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) erro
 	w := &writeOp{ctx: ctx, name: op, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.ops <- w:
+		store.NotifyQueued(ctx) // the writer runs operations in queue order
 	case <-ctx.Done():
 		return s.fail(op, ctx.Err())
 	}
