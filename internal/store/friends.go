@@ -195,8 +195,8 @@ type Friends interface {
 	BlacklistRelations(ctx context.Context, sdkAppID uint64, owner string, peers []string) (map[string]Relation, error)
 
 	// AddFriendLists creates owner's lists of names that do not exist
-	// (FriendExists for one that does, FriendListLimit past the limit)
-	// and puts each of members that is owner's friend into every list of
+	// (FriendExists for one that does; FriendListLimit for every name,
+	// and nothing written, when the new ones would pass the limit) and puts each of members that is owner's friend into every list of
 	// names. It returns one outcome per name and owner's sequence.
 	AddFriendLists(ctx context.Context, sdkAppID uint64, owner string, names, members []string, limits FriendLimits) ([]FriendOutcome, int64, error)
 	// DeleteFriendLists deletes owner's lists of names (FriendMissing for

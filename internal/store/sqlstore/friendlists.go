@@ -245,24 +245,27 @@ func (s *Store) AddFriendLists(ctx context.Context, sdkAppID uint64, owner strin
 		if err := lockUsers(ctx, tx, sdkAppID, owner); err != nil {
 			return err
 		}
+		missing, err := missingLists(ctx, tx, sdkAppID, owner, names)
+		if err != nil {
+			return err
+		}
+		fit, err := listsFit(ctx, tx, sdkAppID, owner, missing, limits.Lists)
+		if err != nil {
+			return err
+		}
 		for i, name := range names {
-			missing, err := missingLists(ctx, tx, sdkAppID, owner, []string{name})
-			if err != nil {
-				return err
-			}
-			if len(missing) == 0 {
-				out[i] = store.FriendExists
-			} else if fit, err := listsFit(ctx, tx, sdkAppID, owner, missing, limits.Lists); err != nil {
-				return err
-			} else if !fit {
+			switch {
+			case !fit:
 				out[i] = store.FriendListLimit
 				continue
+			case !slices.Contains(missing, name):
+				out[i] = store.FriendExists
 			}
+			missing = slices.DeleteFunc(missing, func(m string) bool { return m == name })
 			if err := addListMembers(ctx, tx, sdkAppID, owner, name, members); err != nil {
 				return err
 			}
 		}
-		var err error
 		seq, err = snsSeq(ctx, tx, sdkAppID, owner)
 		return err
 	})
