@@ -137,9 +137,11 @@ type FriendList struct {
 // user it touches, so its checks (blacklist, limits, existence) and its
 // changes are one atomic step even when both sides write at once.
 //
-// Every write raises a per-user sequence for each user whose relationship
-// data it changed (Sequence): the reference's StandardSequence and
-// CurrentSequence, which tell a client whether its copy is current.
+// Every write raises a per-user sequence of each user it involves, whether
+// or not it changed their data: the reference's StandardSequence and
+// CurrentSequence, which tell a client its copy may be stale (a raise
+// without a change costs the client one needless reload, never a missed
+// change).
 // Users must be accounts; a write naming one that is not may fail with
 // ErrNotFound.
 type Friends interface {
