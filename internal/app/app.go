@@ -23,6 +23,7 @@ import (
 	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/bus/local"
 	"github.com/parley-im/parley/internal/conversation"
+	"github.com/parley-im/parley/internal/friend"
 	"github.com/parley-im/parley/internal/gateway"
 	"github.com/parley-im/parley/internal/message"
 	"github.com/parley-im/parley/internal/restapi"
@@ -133,9 +134,13 @@ func (a *App) build() {
 		Auth: a.tenants, Bus: a.bus, Logins: account.NewLogins(presence), Logger: a.log, Metrics: reg,
 		Clock: a.cfg.Clock,
 	})
+	// Friends authorise every user's C2C send (blacklists, the app's
+	// C2CPermission); admin sends over REST skip that step.
+	friends := friend.New(friend.Config{Store: a.store, Accounts: a.accounts, Settings: apps, Clock: a.cfg.Clock, Logger: a.log})
 	a.messages = message.New(message.Config{
 		Store: a.store, Accounts: a.accounts, Bus: a.bus, Settings: messageSettings{a.tenants},
-		Profiles: accountProfiles{a.accounts}, Logger: a.log, Clock: a.cfg.Clock,
+		Permissions: friends,
+		Profiles:    accountProfiles{a.accounts}, Logger: a.log, Clock: a.cfg.Clock,
 		ObserveStage: newStageMetrics(reg).observeStage,
 	})
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Accounts: a.accounts, Bus: a.bus, Logger: a.log})
@@ -146,6 +151,7 @@ func (a *App) build() {
 		Accounts:        a.accounts,
 		Messages:        a.messages,
 		Conversations:   a.conversations,
+		Friends:         friends,
 		Logger:          a.log,
 		Metrics:         restapi.NewMetrics(reg),
 		MaxBodyBytes:    a.cfg.MaxBodyBytes,

@@ -48,7 +48,24 @@ const (
 	// Internal errors of the services whose commands Parley does not serve
 	// yet; an internal failure under their service path answers them.
 	CodeGroupInternal = 10002
-	CodeSNSInternal   = 30006
+
+	// Relationship chain (30xxx, 31xxx): friends, requests, friend lists,
+	// blacklists. 30539 is a success: a pending request was made.
+	CodeSNSBadParams       = 30001
+	CodeSNSAccountNotFound = 30003
+	CodeSNSInternal        = 30006
+	CodeSNSAddForbidden    = 30009 // the sender may not send friend requests
+	CodeSNSFriendLimit     = 30010 // own friend list full
+	CodeSNSListLimit       = 30011 // friend lists at their limit
+	CodeSNSRequestLimit    = 30012 // the peer has too many pending requests
+	CodeSNSBlacklistLimit  = 30013
+	CodeSNSPeerFriendLimit = 30014 // the peer's friend list full
+	CodeSNSPeerBlocked     = 30515 // the peer is in the sender's blacklist
+	CodeSNSPeerDeniesAdds  = 30516 // the peer's AllowType is DenyAny
+	CodeSNSBlockedByPeer   = 30525 // the sender is in the peer's blacklist
+	CodeSNSNeedsConfirm    = 30539 // a pending request was made
+	CodeSNSRequestNotFound = 30614
+	CodeSNSNotFriends      = 31704
 )
 
 // Message codes (the reference's C2C table, plus 20022, 20023, 90008 and

@@ -117,7 +117,21 @@ var codeKinds = map[int]Kind{
 	CodeRecentContactBadParams: KindInvalid,
 	CodeRecentContactInternal:  KindInternal,
 	CodeGroupInternal:          KindInternal,
+	CodeSNSBadParams:           KindInvalid,
+	CodeSNSAccountNotFound:     KindAccountNotFound,
 	CodeSNSInternal:            KindInternal,
+	CodeSNSAddForbidden:        KindForbidden,
+	CodeSNSFriendLimit:         KindTooMany,
+	CodeSNSListLimit:           KindTooMany,
+	CodeSNSRequestLimit:        KindTooMany,
+	CodeSNSBlacklistLimit:      KindTooMany,
+	CodeSNSPeerFriendLimit:     KindTooMany,
+	CodeSNSPeerBlocked:         KindForbidden,
+	CodeSNSPeerDeniesAdds:      KindForbidden,
+	CodeSNSBlockedByPeer:       KindForbidden,
+	CodeSNSNeedsConfirm:        KindOther, // a success, not a failure
+	CodeSNSRequestNotFound:     KindNotFound,
+	CodeSNSNotFriends:          KindNotFound,
 
 	// Messages.
 	CodeMsgDirtyWords:       KindRejected,

@@ -1,9 +1,11 @@
 package restapi
 
+import "maps"
+
 // routeTable maps "service/command" to its handler: the whole REST surface
 // Parley serves, in one place.
 func (s *Server) routeTable() map[string]handlerFunc {
-	return map[string]handlerFunc{
+	routes := map[string]handlerFunc{
 		"im_open_login_svc/account_import":      s.accountImport,
 		"im_open_login_svc/multiaccount_import": s.multiaccountImport,
 		"im_open_login_svc/account_delete":      s.accountDelete,
@@ -30,4 +32,8 @@ func (s *Server) routeTable() map[string]handlerFunc {
 		"parley_config/get_app_config": s.getAppConfig,
 		"parley_config/set_app_config": s.setAppConfig,
 	}
+	if s.friends != nil {
+		maps.Copy(routes, s.snsRoutes())
+	}
+	return routes
 }

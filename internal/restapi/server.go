@@ -21,6 +21,7 @@ import (
 
 	"github.com/parley-im/parley/internal/account"
 	"github.com/parley-im/parley/internal/conversation"
+	"github.com/parley-im/parley/internal/friend"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/message"
 	"github.com/parley-im/parley/internal/tenant"
@@ -52,9 +53,11 @@ type Config struct {
 	// recentcontact commands and openim's read and unread commands.
 	Messages      *message.Service
 	Conversations *conversation.Service
-	Logger        *slog.Logger
-	Metrics       *Metrics         // nil: not measured
-	Clock         func() time.Time // nil: time.Now
+	// Friends serves the sns commands; nil leaves them unserved (60009).
+	Friends *friend.Service
+	Logger  *slog.Logger
+	Metrics *Metrics         // nil: not measured
+	Clock   func() time.Time // nil: time.Now
 	// MaxBodyBytes caps request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// AuthFailureRate is how many calls failing authentication one client
@@ -70,6 +73,7 @@ type Server struct {
 	accounts      *account.Service
 	messages      *message.Service
 	conversations *conversation.Service
+	friends       *friend.Service
 	log           *slog.Logger
 	metrics       *Metrics
 	limiter       *rateLimiter
@@ -85,6 +89,7 @@ func New(cfg Config) *Server {
 		accounts:      cfg.Accounts,
 		messages:      cfg.Messages,
 		conversations: cfg.Conversations,
+		friends:       cfg.Friends,
 		log:           cfg.Logger,
 		metrics:       cfg.Metrics,
 		maxBody:       cfg.MaxBodyBytes,

@@ -31,6 +31,7 @@ type Store interface {
 	Profiles
 	Messages
 	Conversations
+	Friends
 	// Ping reports whether the backend is reachable (used by /readyz).
 	Ping(ctx context.Context) error
 	// Close waits for calls in flight to finish and releases the backend;

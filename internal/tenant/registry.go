@@ -147,6 +147,12 @@ func (r *Registry) CustomProfileTags(ctx context.Context, sdkAppID uint64) ([]st
 	return st.CustomProfileTags, err
 }
 
+// FriendsOnlyC2C reports whether the app's C2CPermission is FriendsOnly.
+func (r *Registry) FriendsOnlyC2C(ctx context.Context, sdkAppID uint64) (bool, error) {
+	app, err := r.Get(ctx, sdkAppID)
+	return app.Settings.C2CPermission == FriendsOnly, err
+}
+
 // IsAdmin reports whether identifier is an admin of the app.
 func (r *Registry) IsAdmin(app App, identifier string) bool {
 	return slices.Contains(app.Settings.Admins, identifier)

@@ -49,7 +49,19 @@ type Settings struct {
 	// RecallWindowSeconds is how long after sending a user may recall a
 	// message from a client (20016 after it); admins have no limit.
 	RecallWindowSeconds int `json:"RecallWindowSeconds"`
+	// C2CPermission says who may message whom one to one: AllowStrangers
+	// (default) or FriendsOnly (both users must have each other as
+	// friends). A recipient's blacklist applies under either; admin sends
+	// over REST bypass both.
+	C2CPermission string `json:"C2CPermission"`
 }
+
+// C2C permission policies, the values of Settings.C2CPermission; the
+// friend package enforces them.
+const (
+	AllowStrangers = "AllowStrangers"
+	FriendsOnly    = "FriendsOnly"
+)
 
 // Multi-login policies, the values of Settings.MultiLoginPolicy; the
 // account package applies them (internal/im spells them for both).
@@ -73,6 +85,7 @@ func DefaultSettings(admins ...string) Settings {
 		HistoryRetentionDays: DefaultHistoryRetentionDays,
 		MultiLoginPolicy:     OnePerPlatform,
 		RecallWindowSeconds:  DefaultRecallWindowSeconds,
+		C2CPermission:        AllowStrangers,
 	}
 }
 
@@ -99,6 +112,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.CustomProfileTags == nil {
 		s.CustomProfileTags = []string{}
+	}
+	if s.C2CPermission == "" {
+		s.C2CPermission = AllowStrangers
 	}
 	return s
 }
@@ -153,6 +169,9 @@ func (s Settings) Validate() error {
 	}
 	if s.RecallWindowSeconds < 1 || s.RecallWindowSeconds > MaxRecallWindowSeconds {
 		add("RecallWindowSeconds %d: must be 1..%d", s.RecallWindowSeconds, MaxRecallWindowSeconds)
+	}
+	if s.C2CPermission != AllowStrangers && s.C2CPermission != FriendsOnly {
+		add("C2CPermission %q: want %s or %s", s.C2CPermission, AllowStrangers, FriendsOnly)
 	}
 	if len(problems) > 0 {
 		return im.Errorf(im.CodeInvalidParameter, "invalid app settings: %s", strings.Join(problems, "; "))

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Messages", messageCases},
 		{"Revisions", revisionCases},
 		{"Conversations", conversationCases},
+		{"Friends", friendCases},
 		{"AppendConcurrency", appendConcurrencyCases},
 		{"Isolation", isolationCases},
 		{"Concurrency", concurrencyCases},
