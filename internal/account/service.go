@@ -3,7 +3,8 @@
 // standard and custom profile tags with their types and limits (as the
 // reference's account and profile commands define them), and presence:
 // the Presence port of signed-in sessions, the multi-login policy applied
-// at each login (Logins), and online status.
+// at each login (Logins), and online status; and each account's global
+// mute (SetNoSpeaking), which the send pipeline asks through CheckSpeaking.
 //
 // Other domains ask it about accounts through interfaces of their own,
 // never the store: whether UserIDs are accounts (Exists, for the message

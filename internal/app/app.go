@@ -134,12 +134,13 @@ func (a *App) build() {
 		Auth: a.tenants, Bus: a.bus, Logins: account.NewLogins(presence), Logger: a.log, Metrics: reg,
 		Clock: a.cfg.Clock,
 	})
-	// Friends authorise every user's C2C send (blacklists, the app's
-	// C2CPermission); admin sends over REST skip that step.
+	// Every user's C2C send is authorised by the sender's global mute
+	// (account), then blacklists and the app's C2CPermission (friend);
+	// admin sends over REST skip that step.
 	friends := friend.New(friend.Config{Store: a.store, Accounts: a.accounts, Settings: apps, Clock: a.cfg.Clock, Logger: a.log})
 	a.messages = message.New(message.Config{
 		Store: a.store, Accounts: a.accounts, Bus: a.bus, Settings: messageSettings{a.tenants},
-		Permissions: friends,
+		Permissions: allOf{speaking{a.accounts}, friends},
 		Profiles:    accountProfiles{a.accounts}, Logger: a.log, Clock: a.cfg.Clock,
 		ObserveStage: newStageMetrics(reg).observeStage,
 	})

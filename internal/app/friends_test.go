@@ -51,6 +51,7 @@ func TestSNSRoundTrip(t *testing.T) {
 		}
 		mustOK(t, s.rest("profile/portrait_set", map[string]any{"From_Account": "bob",
 			"ProfileItem": []any{map[string]any{"Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_AllowAny"}}}))
+		mustOK(t, s.rest("parley_config/set_app_config", map[string]any{"CustomFriendTags": []string{"Level"}}))
 
 		add := mustOK(t, s.rest("sns/friend_add", map[string]any{"From_Account": "alice", "AddType": "Add_Type_Both",
 			"AddFriendItem": []any{

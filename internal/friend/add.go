@@ -219,6 +219,10 @@ func (s *Service) Import(ctx context.Context, sdkAppID uint64, from string, item
 	if err != nil {
 		return nil, err
 	}
+	declared, err := s.customKeys(ctx, sdkAppID)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		adds []store.FriendAdd
 		at   []int
@@ -227,7 +231,7 @@ func (s *Service) Import(ctx context.Context, sdkAppID uint64, from string, item
 		if out[i].Code != 0 {
 			continue
 		}
-		f, e := importEntry(it, s.now().Unix())
+		f, e := importEntry(it, s.now().Unix(), declared)
 		if e != nil {
 			out[i] = failed(it.UserID, e)
 			continue
@@ -238,8 +242,8 @@ func (s *Service) Import(ctx context.Context, sdkAppID uint64, from string, item
 }
 
 // importEntry checks an imported entry and returns it in the store's form;
-// an AddTime of 0 is now.
-func importEntry(it ImportItem, now int64) (store.Friend, *im.Error) {
+// an AddTime of 0 is now; declared are the app's custom friend keys.
+func importEntry(it ImportItem, now int64, declared []string) (store.Friend, *im.Error) {
 	if e := checkAddItem(AddItem{AddSource: it.AddSource, Remark: it.Remark, Wording: it.Wording}); e != nil {
 		return store.Friend{}, e
 	}
@@ -254,7 +258,7 @@ func importEntry(it ImportItem, now int64) (store.Friend, *im.Error) {
 		f.AddTime = now
 	}
 	for _, c := range it.Custom {
-		if e := checkCustom(c); e != nil {
+		if e := checkCustom(c, declared); e != nil {
 			return store.Friend{}, e
 		}
 		f.Custom = append(f.Custom, store.ProfileItem{Tag: c.Tag, Value: c.Value})

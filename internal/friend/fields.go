@@ -1,7 +1,10 @@
 package friend
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/parley-im/parley/internal/im"
@@ -93,12 +96,29 @@ func checkListNames(names []string) *im.Error {
 	return nil
 }
 
-// checkCustom checks an app-defined friend tag and its value (a JSON
-// string of at most MaxCustomValueBytes).
-func checkCustom(f Field) *im.Error {
+// customKeys returns the custom friend keys the app declares (none
+// without Settings).
+func (s *Service) customKeys(ctx context.Context, sdkAppID uint64) ([]string, error) {
+	if s.settings == nil {
+		return nil, nil
+	}
+	keys, err := s.settings.CustomFriendTags(ctx, sdkAppID)
+	if err != nil {
+		return nil, fmt.Errorf("friend: custom friend tags of app %d: %w", sdkAppID, err)
+	}
+	return keys, nil
+}
+
+// checkCustom checks an app-defined friend tag, which the app must have
+// declared (declared holds the keys), and its value (a JSON string of at
+// most MaxCustomValueBytes).
+func checkCustom(f Field, declared []string) *im.Error {
 	key, _ := strings.CutPrefix(f.Tag, CustomTagPrefix)
 	if !letters(key) || len(key) > MaxCustomKeyBytes {
 		return badParam("custom friend tag %q: want %s and 1 to %d letters", f.Tag, CustomTagPrefix, MaxCustomKeyBytes)
+	}
+	if !slices.Contains(declared, key) {
+		return badParam("custom friend tag %q: key %q is not declared in the app's CustomFriendTags", f.Tag, key)
 	}
 	var s string
 	if err := json.Unmarshal(f.Value, &s); err != nil {

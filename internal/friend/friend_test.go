@@ -325,6 +325,7 @@ func TestGetPagesAndDelete(t *testing.T) {
 func TestUpdateAndLists(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		h.users(t, "a", "b", "c")
+		h.policy.declare("Nick")
 		mustAdd(t, h, "a", false, "b")
 		res, err := h.svc.Update(t.Context(), h.app, "a", []UpdateItem{
 			{UserID: "b", Fields: []Field{{TagRemark, json.RawMessage(`"bee"`)}, {TagGroup, json.RawMessage(`["x"]`)}, {"Tag_SNS_Custom_Nick", json.RawMessage(`"bb"`)}}},

@@ -113,10 +113,29 @@ func (f *fakeAccounts) ProfileValues(ctx context.Context, app uint64, ids, tags 
 	return out, nil
 }
 
-type fakePolicy struct{ friendsOnly atomic.Bool }
+// fakePolicy is the app's C2C policy and declared custom friend keys
+// (none until a test declares some).
+type fakePolicy struct {
+	friendsOnly atomic.Bool
+	mu          sync.Mutex
+	customKeys  []string
+}
 
 func (p *fakePolicy) FriendsOnlyC2C(context.Context, uint64) (bool, error) {
 	return p.friendsOnly.Load(), nil
+}
+
+func (p *fakePolicy) CustomFriendTags(context.Context, uint64) ([]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.customKeys, nil
+}
+
+// declare sets the app's declared custom friend keys.
+func (p *fakePolicy) declare(keys ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.customKeys = keys
 }
 
 // codes returns the Code of each result.

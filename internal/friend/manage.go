@@ -29,6 +29,10 @@ func (s *Service) Update(ctx context.Context, sdkAppID uint64, from string, item
 	if err := checkBatch("friends", len(items), MaxAddBatch); err != nil {
 		return nil, err
 	}
+	declared, err := s.customKeys(ctx, sdkAppID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ItemResult, len(items))
 	var (
 		updates []store.FriendUpdate
@@ -36,7 +40,7 @@ func (s *Service) Update(ctx context.Context, sdkAppID uint64, from string, item
 	)
 	now := s.now().Unix()
 	for i, it := range items {
-		u, e := updateFor(it, now)
+		u, e := updateFor(it, now, declared)
 		if e != nil {
 			out[i] = failed(it.UserID, e)
 			continue
@@ -57,8 +61,9 @@ func (s *Service) Update(ctx context.Context, sdkAppID uint64, from string, item
 	return out, nil
 }
 
-// updateFor checks one UpdateItem and returns it in the store's form.
-func updateFor(it UpdateItem, now int64) (store.FriendUpdate, *im.Error) {
+// updateFor checks one UpdateItem and returns it in the store's form;
+// declared are the app's custom friend keys.
+func updateFor(it UpdateItem, now int64, declared []string) (store.FriendUpdate, *im.Error) {
 	u := store.FriendUpdate{UserID: it.UserID}
 	if im.CheckUserID(it.UserID) != nil {
 		return u, badParam("invalid UserID %q", it.UserID)
@@ -67,7 +72,7 @@ func updateFor(it UpdateItem, now int64) (store.FriendUpdate, *im.Error) {
 		return u, badParam("no fields to update")
 	}
 	for _, f := range it.Fields {
-		if e := applyField(&u, f, now); e != nil {
+		if e := applyField(&u, f, now, declared); e != nil {
 			return u, e
 		}
 	}
@@ -75,7 +80,7 @@ func updateFor(it UpdateItem, now int64) (store.FriendUpdate, *im.Error) {
 }
 
 // applyField sets one tag of an update.
-func applyField(u *store.FriendUpdate, f Field, now int64) *im.Error {
+func applyField(u *store.FriendUpdate, f Field, now int64, declared []string) *im.Error {
 	switch {
 	case f.Tag == TagGroup:
 		var groups []string
@@ -101,7 +106,7 @@ func applyField(u *store.FriendUpdate, f Field, now int64) *im.Error {
 		u.AddWording = &v
 		return e
 	case strings.HasPrefix(f.Tag, CustomTagPrefix):
-		if e := checkCustom(f); e != nil {
+		if e := checkCustom(f, declared); e != nil {
 			return e
 		}
 		value := []byte(f.Value)

@@ -83,6 +83,9 @@ type Settings interface {
 	// FriendsOnlyC2C reports whether the app's C2CPermission is
 	// FriendsOnly: users may message only their friends.
 	FriendsOnlyC2C(ctx context.Context, sdkAppID uint64) (bool, error)
+	// CustomFriendTags returns the app's declared custom friend keys (the
+	// <key> of Tag_SNS_Custom_<key>); no other custom tag may be written.
+	CustomFriendTags(ctx context.Context, sdkAppID uint64) ([]string, error)
 }
 
 // Config wires a Service.
@@ -92,8 +95,9 @@ type Config struct {
 	// Accounts answers which UserIDs are accounts and their AllowType.
 	// Required.
 	Accounts Accounts
-	// Settings tells Authorize each app's C2C policy. Nil means every app
-	// allows strangers.
+	// Settings tells Authorize each app's C2C policy and the writes which
+	// custom friend tags the app declares. Nil means every app allows
+	// strangers and declares no custom friend tag.
 	Settings Settings
 	// Clock stamps add times. Nil means time.Now.
 	Clock func() time.Time

@@ -29,6 +29,9 @@ func (s *Server) routeTable() map[string]handlerFunc {
 		"profile/portrait_set": s.portraitSet,
 		"profile/portrait_get": s.portraitGet,
 
+		"openconfigsvr/setnospeaking": s.setNoSpeaking,
+		"openconfigsvr/getnospeaking": s.getNoSpeaking,
+
 		"parley_config/get_app_config": s.getAppConfig,
 		"parley_config/set_app_config": s.setAppConfig,
 	}

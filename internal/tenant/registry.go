@@ -147,6 +147,12 @@ func (r *Registry) CustomProfileTags(ctx context.Context, sdkAppID uint64) ([]st
 	return st.CustomProfileTags, err
 }
 
+// CustomFriendTags returns the app's declared custom friend keys.
+func (r *Registry) CustomFriendTags(ctx context.Context, sdkAppID uint64) ([]string, error) {
+	st, err := r.Settings(ctx, sdkAppID)
+	return st.CustomFriendTags, err
+}
+
 // FriendsOnlyC2C reports whether the app's C2CPermission is FriendsOnly.
 func (r *Registry) FriendsOnlyC2C(ctx context.Context, sdkAppID uint64) (bool, error) {
 	app, err := r.Get(ctx, sdkAppID)

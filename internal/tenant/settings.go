@@ -26,6 +26,9 @@ const (
 	MaxCustomProfileTags     = 20
 	MaxCustomProfileKeyBytes = 8
 	customProfileTagPrefix   = "Tag_Profile_Custom_"
+	MaxCustomFriendTags      = 20
+	MaxCustomFriendKeyBytes  = 8
+	customFriendTagPrefix    = "Tag_SNS_Custom_"
 )
 
 // Settings are an app's adjustable settings, stored as a JSON document with
@@ -40,6 +43,9 @@ type Settings struct {
 	Admins []string `json:"Admins"`
 	// CustomProfileTags are the declared keys of Tag_Profile_Custom_<key>.
 	CustomProfileTags []string `json:"CustomProfileTags"`
+	// CustomFriendTags are the declared keys of Tag_SNS_Custom_<key>, the
+	// app's own friend fields; the friend package refuses any other.
+	CustomFriendTags []string `json:"CustomFriendTags"`
 	// HistoryRetentionDays is how long messages are kept.
 	HistoryRetentionDays int `json:"HistoryRetentionDays"`
 	// MultiLoginPolicy says how many WebSocket sessions a user may hold:
@@ -82,6 +88,7 @@ func DefaultSettings(admins ...string) Settings {
 		MaxAdmins:            DefaultMaxAdmins,
 		Admins:               append([]string(nil), admins...),
 		CustomProfileTags:    []string{},
+		CustomFriendTags:     []string{},
 		HistoryRetentionDays: DefaultHistoryRetentionDays,
 		MultiLoginPolicy:     OnePerPlatform,
 		RecallWindowSeconds:  DefaultRecallWindowSeconds,
@@ -112,6 +119,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.CustomProfileTags == nil {
 		s.CustomProfileTags = []string{}
+	}
+	if s.CustomFriendTags == nil {
+		s.CustomFriendTags = []string{}
 	}
 	if s.C2CPermission == "" {
 		s.C2CPermission = AllowStrangers
@@ -159,6 +169,19 @@ func (s Settings) Validate() error {
 		}
 		seenTag[k] = true
 	}
+	if len(s.CustomFriendTags) > MaxCustomFriendTags {
+		add("CustomFriendTags: %d given, at most %d", len(s.CustomFriendTags), MaxCustomFriendTags)
+	}
+	seenFriendTag := map[string]bool{}
+	for _, k := range s.CustomFriendTags {
+		if err := CheckCustomFriendKey(k); err != nil {
+			add("CustomFriendTags %q: %v", k, err)
+		}
+		if seenFriendTag[k] {
+			add("CustomFriendTags %q: listed twice", k)
+		}
+		seenFriendTag[k] = true
+	}
 	if s.HistoryRetentionDays < 1 || s.HistoryRetentionDays > MaxHistoryRetentionDays {
 		add("HistoryRetentionDays %d: must be 1..%d", s.HistoryRetentionDays, MaxHistoryRetentionDays)
 	}
@@ -182,9 +205,18 @@ func (s Settings) Validate() error {
 // CheckCustomProfileKey reports whether key may follow Tag_Profile_Custom_:
 // letters only, 1 to 8 bytes. The full tag name is accepted too.
 func CheckCustomProfileKey(key string) error {
-	key = strings.TrimPrefix(key, customProfileTagPrefix)
-	if key == "" || len(key) > MaxCustomProfileKeyBytes {
-		return fmt.Errorf("key must be 1..%d bytes", MaxCustomProfileKeyBytes)
+	return checkCustomKey(strings.TrimPrefix(key, customProfileTagPrefix), MaxCustomProfileKeyBytes)
+}
+
+// CheckCustomFriendKey reports whether key may follow Tag_SNS_Custom_:
+// letters only, 1 to 8 bytes. The full tag name is accepted too.
+func CheckCustomFriendKey(key string) error {
+	return checkCustomKey(strings.TrimPrefix(key, customFriendTagPrefix), MaxCustomFriendKeyBytes)
+}
+
+func checkCustomKey(key string, maxBytes int) error {
+	if key == "" || len(key) > maxBytes {
+		return fmt.Errorf("key must be 1..%d bytes", maxBytes)
 	}
 	for _, c := range []byte(key) {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
@@ -206,6 +238,9 @@ func (s Settings) applyPatch(patch []byte) (Settings, error) {
 	for i, k := range s.CustomProfileTags {
 		s.CustomProfileTags[i] = strings.TrimPrefix(k, customProfileTagPrefix)
 	}
+	for i, k := range s.CustomFriendTags {
+		s.CustomFriendTags[i] = strings.TrimPrefix(k, customFriendTagPrefix)
+	}
 	return s, nil
 }
 
@@ -222,5 +257,6 @@ func decodeSettings(doc []byte) (Settings, error) {
 func (s Settings) clone() Settings {
 	s.Admins = append([]string{}, s.Admins...)
 	s.CustomProfileTags = append([]string{}, s.CustomProfileTags...)
+	s.CustomFriendTags = append([]string{}, s.CustomFriendTags...)
 	return s
 }

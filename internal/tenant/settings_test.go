@@ -38,6 +38,17 @@ func TestSettingsValidate(t *testing.T) {
 				s.CustomProfileTags = append(s.CustomProfileTags, "k"+strings.Repeat("a", i%7)+string(rune('a'+i%26)))
 			}
 		}, "at most"},
+		{"friend key digits", func(s *Settings) { s.CustomFriendTags = []string{"ab1"} }, "CustomFriendTags \"ab1\": key must be letters only"},
+		{"friend key 9 bytes", func(s *Settings) { s.CustomFriendTags = []string{"abcdefghi"} }, "1..8"},
+		{"friend key 8 bytes", func(s *Settings) { s.CustomFriendTags = []string{"abcdefgh", "Level"} }, ""},
+		{"friend key empty", func(s *Settings) { s.CustomFriendTags = []string{""} }, "1..8"},
+		{"friend key twice", func(s *Settings) { s.CustomFriendTags = []string{"Level", "Level"} }, "CustomFriendTags \"Level\": listed twice"},
+		{"too many friend keys", func(s *Settings) {
+			s.CustomFriendTags = nil
+			for i := range MaxCustomFriendTags + 1 {
+				s.CustomFriendTags = append(s.CustomFriendTags, "k"+strings.Repeat("a", i%7)+string(rune('a'+i%26)))
+			}
+		}, "CustomFriendTags: 21 given, at most 20"},
 		{"retention 0", func(s *Settings) { s.HistoryRetentionDays = 0 }, "HistoryRetentionDays"},
 		{"several problems at once", func(s *Settings) { s.RestRateLimit, s.HistoryRetentionDays = 0, 0 }, "RestRateLimit 0: must be 1..1000000; HistoryRetentionDays"},
 	}
@@ -71,5 +82,19 @@ func TestApplyPatchDoesNotAlias(t *testing.T) {
 	}
 	if _, err := base.applyPatch([]byte(`{"Nope":1}`)); err == nil {
 		t.Fatal("unknown field accepted")
+	}
+}
+
+func TestApplyPatchStripsCustomTagPrefixes(t *testing.T) {
+	t.Parallel()
+	next, err := DefaultSettings().applyPatch([]byte(`{"CustomFriendTags":["Tag_SNS_Custom_Level","Mood"],"CustomProfileTags":["Tag_Profile_Custom_Hobby"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(next.CustomFriendTags, ",") != "Level,Mood" || strings.Join(next.CustomProfileTags, ",") != "Hobby" {
+		t.Fatalf("friend keys %v, profile keys %v; want [Level Mood], [Hobby]", next.CustomFriendTags, next.CustomProfileTags)
+	}
+	if err := next.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }
