@@ -136,7 +136,7 @@ func (a *App) build() {
 	})
 	// Friends authorise every user's C2C send (blacklists, the app's
 	// C2CPermission); admin sends over REST skip that step.
-	friends := friend.New(friend.Config{Store: a.store, Accounts: a.accounts, Settings: apps, Clock: a.cfg.Clock, Logger: a.log})
+	friends := friend.New(friend.Config{Store: a.store, Accounts: a.accounts, Settings: apps, Bus: a.bus, Clock: a.cfg.Clock, Logger: a.log})
 	a.messages = message.New(message.Config{
 		Store: a.store, Accounts: a.accounts, Bus: a.bus, Settings: messageSettings{a.tenants},
 		Permissions: friends,
