@@ -146,6 +146,7 @@ func (a *App) build() {
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Accounts: a.accounts, Bus: a.bus, Logger: a.log})
 
 	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
+	gateway.RegisterFriends(a.gateway, friends)
 	rest := restapi.New(restapi.Config{
 		Tenants:         a.tenants,
 		Accounts:        a.accounts,
