@@ -201,7 +201,7 @@ func (h *friends) getInfo(ctx context.Context, s *Session, data json.RawMessage)
 	}
 	out := protocol.FriendGetInfoAnswer{InfoItem: make([]protocol.FriendInfo, len(res))}
 	for i, r := range res {
-		out.InfoItem[i] = protocol.FriendInfo{FriendResult: toResult(r.ItemResult), ValueItem: toTags(r.Fields)}
+		out.InfoItem[i] = protocol.FriendInfo{To: r.UserID, ResultCode: r.Code, ResultInfo: r.Info, ValueItem: toTags(r.Fields)}
 	}
 	return out, nil
 }
@@ -243,7 +243,7 @@ func (h *friends) check(ctx context.Context, s *Session, data json.RawMessage) (
 	}
 	out := protocol.FriendCheckAnswer{InfoItem: make([]protocol.FriendCheck, len(res))}
 	for i, r := range res {
-		out.InfoItem[i] = protocol.FriendCheck{FriendResult: toResult(r.ItemResult), Relation: r.Relation}
+		out.InfoItem[i] = protocol.FriendCheck{To: r.UserID, ResultCode: r.Code, ResultInfo: r.Info, Relation: r.Relation}
 	}
 	return out, nil
 }

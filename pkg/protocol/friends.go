@@ -194,8 +194,10 @@ type FriendGetInfoRequest struct {
 
 // FriendInfo is one answer of friend_get_info.
 type FriendInfo struct {
-	FriendResult
-	ValueItem []FriendTag `json:"ValueItem"`
+	To         string      `json:"To_Account"`
+	ResultCode int         `json:"ResultCode"`
+	ResultInfo string      `json:"ResultInfo,omitempty"`
+	ValueItem  []FriendTag `json:"ValueItem"`
 }
 
 // FriendGetInfoAnswer is the answer to friend_get_info.
@@ -218,8 +220,10 @@ type FriendCheckRequest struct {
 
 // FriendCheck is one answer of friend_check.
 type FriendCheck struct {
-	FriendResult
-	Relation string `json:"Relation"`
+	To         string `json:"To_Account"`
+	ResultCode int    `json:"ResultCode"`
+	ResultInfo string `json:"ResultInfo,omitempty"`
+	Relation   string `json:"Relation"`
 }
 
 // FriendCheckAnswer is the answer to friend_check.
