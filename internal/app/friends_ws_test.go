@@ -82,3 +82,84 @@ func TestFriendRequestOverWebSocket(t *testing.T) {
 		wantCode(t, "a stranger under FriendsOnly", err, 20009)
 	})
 }
+
+// TestFriendCommandsOverWebSocket drives the other friend commands
+// through the gateway: refusing, remarks, friend lists, the blacklist and
+// deleting, with their answers, codes and the owner's events.
+func TestFriendCommandsOverWebSocket(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob", "carol")
+		for _, u := range []string{"bob", "carol"} {
+			mustOK(t, s.rest("profile/portrait_set", map[string]any{"From_Account": u,
+				"ProfileItem": []any{map[string]any{"Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_AllowAny"}}}))
+		}
+		ctx := context.Background()
+		alice, carol := dial(t, s.base, "alice", "Web"), dial(t, s.base, "carol", "Web")
+		aliceEvents := watch(dial(t, s.base, "alice", "iOS"))
+
+		if res, err := alice.AddFriend(ctx, "bob", client.AddFriendOptions{Remark: "B", Group: "work"}); err != nil || res.ResultCode != 0 {
+			t.Fatalf("AddFriend bob (AllowAny): %+v, %v", res, err)
+		}
+		_, err := alice.AddFriend(ctx, "bob", client.AddFriendOptions{})
+		wantCode(t, "adding a friend again", err, 30001)
+		err = carol.RefuseFriend(ctx, "alice")
+		wantCode(t, "refusing a request never made", err, 30614)
+
+		if err := alice.SetFriendRemark(ctx, "bob", "Bobby"); err != nil {
+			t.Fatalf("SetFriendRemark: %v", err)
+		}
+		aliceEvents.wait(t, "friend_info_changed", func(evs []client.Event) bool {
+			return hasEvent(t, evs, func(c *client.FriendInfoChanged) bool {
+				return c.To == "bob" && len(c.ValueItem) == 1 && string(c.ValueItem[0].Value) == `"Bobby"`
+			})
+		})
+		info, err := alice.FriendInfo(ctx, []string{"bob", "carol"}, []string{client.TagFriendRemark})
+		if err != nil || len(info) != 2 || string(info[0].ValueItem[0].Value) != `"Bobby"` || info[1].ResultCode != 31704 {
+			t.Errorf("FriendInfo: %+v, %v", info, err)
+		}
+		err = alice.SetFriendRemark(ctx, "carol", "C")
+		wantCode(t, "remark of a stranger", err, 31704)
+
+		if _, err := alice.AddFriendLists(ctx, []string{"close"}, []string{"bob"}); err != nil {
+			t.Fatalf("AddFriendLists: %v", err)
+		}
+		lists, err := alice.FriendLists(ctx, nil)
+		if err != nil || len(lists) != 2 || lists[0].GroupName != "close" || !slices.Equal(lists[1].To, []string{"bob"}) {
+			t.Errorf("FriendLists: %+v, %v", lists, err)
+		}
+		if err := alice.DeleteFriendLists(ctx, []string{"close"}); err != nil {
+			t.Errorf("DeleteFriendLists: %v", err)
+		}
+
+		results, err := alice.Block(ctx, []string{"bob", "bob2"})
+		if err != nil || len(results) != 2 || results[0].ResultCode != 0 || results[1].ResultCode != 30003 {
+			t.Errorf("Block: %+v, %v", results, err)
+		}
+		aliceEvents.wait(t, "blacklist_added and the friendship's end", func(evs []client.Event) bool {
+			return hasEvent(t, evs, func(b *client.BlacklistAdded) bool { return b.To == "bob" }) &&
+				hasEvent(t, evs, func(d *client.FriendDeleted) bool { return d.From == "alice" && d.To == "bob" })
+		})
+		page, err := alice.Blacklist(ctx, 0, 0)
+		if err != nil || len(page.BlackListItem) != 1 || page.BlackListItem[0].To != "bob" || page.StartIndex != 0 {
+			t.Errorf("Blacklist: %+v, %v", page, err)
+		}
+		_, err = alice.AddFriend(ctx, "bob", client.AddFriendOptions{})
+		wantCode(t, "adding a blocked user", err, 30515)
+		if results, err := alice.Unblock(ctx, []string{"bob"}); err != nil || results[0].ResultCode != 0 {
+			t.Errorf("Unblock: %+v, %v", results, err)
+		}
+
+		if res, err := alice.AddFriend(ctx, "carol", client.AddFriendOptions{}); err != nil || res.ResultCode != 0 {
+			t.Fatalf("AddFriend carol: %+v, %v", res, err)
+		}
+		if results, err := carol.DeleteFriends(ctx, []string{"alice"}, false); err != nil || results[0].ResultCode != 0 {
+			t.Errorf("DeleteFriends: %+v, %v", results, err)
+		}
+		checks, err := alice.CheckFriends(ctx, []string{"carol"}, false)
+		if err != nil || checks[0].Relation != "CheckResult_Type_NoRelation" {
+			t.Errorf("after a delete both ways: %+v, %v", checks, err)
+		}
+	})
+}
