@@ -137,7 +137,7 @@ func (a *App) build() {
 	// Every user's C2C send is authorised by the sender's global mute
 	// (account), then blacklists and the app's C2CPermission (friend);
 	// admin sends over REST skip that step.
-	friends := friend.New(friend.Config{Store: a.store, Accounts: a.accounts, Settings: apps, Clock: a.cfg.Clock, Logger: a.log})
+	friends := friend.New(friend.Config{Store: a.store, Accounts: a.accounts, Settings: apps, Bus: a.bus, Clock: a.cfg.Clock, Logger: a.log})
 	a.messages = message.New(message.Config{
 		Store: a.store, Accounts: a.accounts, Bus: a.bus, Settings: messageSettings{a.tenants},
 		Permissions: allOf{speaking{a.accounts}, friends},
@@ -147,6 +147,7 @@ func (a *App) build() {
 	a.conversations = conversation.New(conversation.Config{Store: a.store, Accounts: a.accounts, Bus: a.bus, Logger: a.log})
 
 	gateway.RegisterMessaging(a.gateway, a.messages, a.conversations)
+	gateway.RegisterFriends(a.gateway, friends)
 	rest := restapi.New(restapi.Config{
 		Tenants:         a.tenants,
 		Accounts:        a.accounts,

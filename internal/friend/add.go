@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/pkg/protocol"
 )
 
 // AddItem is one friend to add.
@@ -89,7 +90,20 @@ func (s *Service) applyAdds(ctx context.Context, sdkAppID uint64, owner string, 
 		return internal("add friends", sdkAppID, owner, err)
 	}
 	for k, o := range outcomes {
-		out[at[k]] = result(adds[k].Friend.UserID, o)
+		add := adds[k]
+		out[at[k]] = result(add.Friend.UserID, o)
+		switch o {
+		case store.FriendDone:
+			s.friendAdded(ctx, sdkAppID, owner, add.Friend.UserID)
+			if add.Mode == store.AddBothWays {
+				s.friendAdded(ctx, sdkAppID, add.Friend.UserID, owner)
+			}
+		case store.FriendRequested:
+			s.requestAdded(ctx, sdkAppID, protocol.FriendRequest{
+				From: owner, To: add.Friend.UserID, AddSource: add.Friend.AddSource,
+				AddWording: add.Friend.AddWording, AddTime: add.Friend.AddTime,
+			})
+		}
 	}
 	// Seam: the after-add webhook (Sns.CallbackFriendAdd) will be told of
 	// the items added here.

@@ -16,15 +16,70 @@ func (s *Service) Block(ctx context.Context, sdkAppID uint64, from string, peers
 	// Seam: the after-blacklist webhook (Sns.CallbackBlackListAdd) will be
 	// told of the users this blocks.
 	return s.blacklistWrite(ctx, sdkAppID, from, peers, func(ids []string) ([]store.FriendOutcome, error) {
-		return s.store.AddToBlacklist(ctx, sdkAppID, from, ids, s.now().Unix(), s.limits)
+		// Read ahead what blocking ends, to tell both users of it.
+		rels, err := s.store.FriendRelations(ctx, sdkAppID, from, ids)
+		if err != nil {
+			return nil, err
+		}
+		pending, err := s.pendingWith(ctx, sdkAppID, from)
+		if err != nil {
+			return nil, err
+		}
+		outcomes, err := s.store.AddToBlacklist(ctx, sdkAppID, from, ids, s.now().Unix(), s.limits)
+		if err != nil {
+			return nil, err
+		}
+		for k, o := range outcomes {
+			if o != store.FriendDone {
+				continue
+			}
+			id := ids[k]
+			s.blacklistChanged(ctx, sdkAppID, from, id, true)
+			if rels[id].AHasB {
+				s.friendDeleted(ctx, sdkAppID, from, id)
+			}
+			if rels[id].BHasA {
+				s.friendDeleted(ctx, sdkAppID, id, from)
+			}
+			for _, r := range pending[id] {
+				s.requestDeleted(ctx, sdkAppID, r.From, r.To)
+			}
+		}
+		return outcomes, nil
 	})
+}
+
+// pendingWith returns the pending requests to and from user, by the other
+// user.
+func (s *Service) pendingWith(ctx context.Context, sdkAppID uint64, user string) (map[string][]store.FriendRequest, error) {
+	out := map[string][]store.FriendRequest{}
+	for _, incoming := range []bool{true, false} {
+		reqs, err := s.store.FriendRequests(ctx, sdkAppID, user, incoming)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs {
+			other := r.To
+			if incoming {
+				other = r.From
+			}
+			out[other] = append(out[other], r)
+		}
+	}
+	return out, nil
 }
 
 // Unblock takes peers out of from's blacklist: 0, 31704 when not in it
 // (the reference answers the not-friends code), 30001, 30003.
 func (s *Service) Unblock(ctx context.Context, sdkAppID uint64, from string, peers []string) ([]ItemResult, error) {
 	return s.blacklistWrite(ctx, sdkAppID, from, peers, func(ids []string) ([]store.FriendOutcome, error) {
-		return s.store.RemoveFromBlacklist(ctx, sdkAppID, from, ids)
+		outcomes, err := s.store.RemoveFromBlacklist(ctx, sdkAppID, from, ids)
+		for k, o := range outcomes {
+			if err == nil && o == store.FriendDone {
+				s.blacklistChanged(ctx, sdkAppID, from, ids[k], false)
+			}
+		}
+		return outcomes, err
 	})
 }
 

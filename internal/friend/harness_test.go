@@ -23,6 +23,7 @@ type harness struct {
 	svc      *Service
 	accounts *fakeAccounts
 	policy   *fakePolicy
+	bus      *recordingBus
 	app      uint64
 }
 
@@ -35,8 +36,8 @@ func eachBackend(t *testing.T, test func(t *testing.T, h *harness)) {
 			t.Fatalf("open %s store: %v", b, err)
 		}
 		t.Cleanup(func() { _ = st.Close() })
-		h := &harness{store: st, accounts: &fakeAccounts{st: st, profiles: map[string]map[string]string{}}, policy: &fakePolicy{}}
-		h.svc = New(Config{Store: st, Accounts: h.accounts, Settings: h.policy,
+		h := &harness{store: st, accounts: &fakeAccounts{st: st, profiles: map[string]map[string]string{}}, policy: &fakePolicy{}, bus: &recordingBus{}}
+		h.svc = New(Config{Store: st, Accounts: h.accounts, Settings: h.policy, Bus: h.bus,
 			Clock: func() time.Time { return time.Unix(1_700_000_000, 0) }})
 		h.app = 1_400_000_000 + rand.Uint64N(1_000_000_000)
 		if err := st.CreateApp(t.Context(), store.App{SDKAppID: h.app, SecretKey: "k", Config: []byte("{}"), CreatedAt: time.Now()}); err != nil {

@@ -57,6 +57,9 @@ func (s *Service) Update(ctx context.Context, sdkAppID uint64, from string, item
 	}
 	for k, o := range outcomes {
 		out[at[k]] = result(updates[k].UserID, o)
+		if o == store.FriendDone {
+			s.infoChanged(ctx, sdkAppID, from, updates[k].UserID, items[at[k]].Fields)
+		}
 	}
 	return out, nil
 }
@@ -144,12 +147,27 @@ func (s *Service) Delete(ctx context.Context, sdkAppID uint64, from string, peer
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// Read ahead which peers have from, to tell them of what both removes;
+	// a change racing this one may make that event stale, as any event
+	// can be, and the sequences tell the client to reload.
+	var rels map[string]store.Relation
+	if both {
+		if rels, err = s.store.FriendRelations(ctx, sdkAppID, from, ids); err != nil {
+			return nil, internal("check friends", sdkAppID, from, err)
+		}
+	}
 	outcomes, err := s.store.DeleteFriends(ctx, sdkAppID, from, ids, both)
 	if err != nil {
 		return nil, internal("delete friends", sdkAppID, from, err)
 	}
 	for k, o := range outcomes {
 		out[at[k]] = result(ids[k], o)
+		if o == store.FriendDone {
+			s.friendDeleted(ctx, sdkAppID, from, ids[k])
+		}
+		if rels[ids[k]].BHasA {
+			s.friendDeleted(ctx, sdkAppID, ids[k], from)
+		}
 	}
 	// Seam: the after-delete webhook (Sns.CallbackFriendDelete) will be
 	// told of the items deleted here.
@@ -162,8 +180,28 @@ func (s *Service) DeleteAll(ctx context.Context, sdkAppID uint64, from string, b
 	if err := s.checkCaller(ctx, sdkAppID, from); err != nil {
 		return err
 	}
+	friends, _, err := s.store.GetFriends(ctx, sdkAppID, from, nil)
+	if err != nil {
+		return internal("get friends", sdkAppID, from, err)
+	}
+	ids := make([]string, len(friends))
+	for i, f := range friends {
+		ids[i] = f.UserID
+	}
+	var rels map[string]store.Relation
+	if both && len(ids) > 0 {
+		if rels, err = s.store.FriendRelations(ctx, sdkAppID, from, ids); err != nil {
+			return internal("check friends", sdkAppID, from, err)
+		}
+	}
 	if err := s.store.DeleteAllFriends(ctx, sdkAppID, from, both); err != nil {
 		return internal("delete all friends", sdkAppID, from, err)
+	}
+	for _, id := range ids {
+		s.friendDeleted(ctx, sdkAppID, from, id)
+		if rels[id].BHasA {
+			s.friendDeleted(ctx, sdkAppID, id, from)
+		}
 	}
 	return nil
 }

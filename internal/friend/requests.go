@@ -46,6 +46,13 @@ func (s *Service) Answer(ctx context.Context, sdkAppID uint64, target, requester
 	}
 	switch o {
 	case store.FriendDone:
+		s.requestDeleted(ctx, sdkAppID, requester, target)
+		if accept {
+			s.friendAdded(ctx, sdkAppID, requester, target)
+			if addBack {
+				s.friendAdded(ctx, sdkAppID, target, requester)
+			}
+		}
 		return nil
 	case store.FriendMissing:
 		return im.Errorf(im.CodeSNSRequestNotFound, "no pending request from %q", requester)

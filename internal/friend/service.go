@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/parley-im/parley/internal/bus"
 	"github.com/parley-im/parley/internal/im"
 	"github.com/parley-im/parley/internal/store"
 )
@@ -99,6 +100,10 @@ type Config struct {
 	// custom friend tags the app declares. Nil means every app allows
 	// strangers and declares no custom friend tag.
 	Settings Settings
+	// Bus tells both users' devices of requests, friends added and
+	// deleted, and the owner's devices of friend info and blacklist
+	// changes (events.go). Nil: no events.
+	Bus bus.Bus
 	// Clock stamps add times. Nil means time.Now.
 	Clock func() time.Time
 	// Logger receives diagnostics. Nil discards them.
@@ -111,6 +116,7 @@ type Service struct {
 	store    store.Friends
 	accounts Accounts
 	settings Settings
+	bus      bus.Bus
 	now      func() time.Time
 	log      *slog.Logger
 	// limits are defaultLimits; tests lower them.
@@ -119,7 +125,7 @@ type Service struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, accounts: cfg.Accounts, settings: cfg.Settings, now: cfg.Clock, log: cfg.Logger, limits: defaultLimits}
+	s := &Service{store: cfg.Store, accounts: cfg.Accounts, settings: cfg.Settings, bus: cfg.Bus, now: cfg.Clock, log: cfg.Logger, limits: defaultLimits}
 	if s.now == nil {
 		s.now = time.Now
 	}

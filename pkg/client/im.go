@@ -129,7 +129,10 @@ type SyncComplete struct {
 
 // Decode returns the event's typed payload: *Message, *MessageRevoked,
 // *MessageModified, *ReadReceipt, *UnreadChanged, *ConversationDeleted,
-// *Kicked, *SigExpired, *SyncComplete or *Error (EventError). An event
+// *Kicked, *SigExpired, *SyncComplete or *Error (EventError), and for
+// the relationship chain's events *FriendRequest, *FriendRequestDeleted,
+// *FriendAdded, *FriendDeleted, *FriendInfoChanged, *BlacklistAdded or
+// *BlacklistDeleted (friends.go). An event
 // this SDK does not know decodes to nil and no error: ignore it.
 func (e Event) Decode() (any, error) {
 	var v any
@@ -155,7 +158,9 @@ func (e Event) Decode() (any, error) {
 	case EventError:
 		v = new(Error)
 	default:
-		return nil, nil
+		if v = decodeFriendEvent(e.Name); v == nil {
+			return nil, nil
+		}
 	}
 	if err := json.Unmarshal(e.Data, v); err != nil {
 		return nil, fmt.Errorf("client: decode %s event: %w", e.Name, err)

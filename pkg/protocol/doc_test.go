@@ -154,6 +154,13 @@ func TestFieldsDocumented(t *testing.T) {
 		Conversation{}, MarkReadRequest{}, TotalUnreadAnswer{}, DeleteConversationRequest{},
 		RevokeRequest{}, ModifyRequest{}, Kicked{}, SigExpired{}, MessageRevoked{},
 		ReadReceipt{}, UnreadChanged{}, ConversationDeleted{}, Element{}, Message[[]Element]{},
+		FriendAddRequest{}, FriendResult{}, FriendResults{}, FriendPeers{}, FriendRequestsRequest{},
+		FriendRequest{}, FriendRequestsAnswer{}, FriendAnswerRequest{}, FriendDeleteRequest{}, FriendTag{},
+		FriendGetRequest{}, FriendEntry{}, FriendGetAnswer{}, FriendGetInfoRequest{}, FriendInfo{},
+		FriendGetInfoAnswer{}, FriendUpdateRequest{}, FriendCheckRequest{}, FriendCheck{}, FriendCheckAnswer{},
+		FriendListAddRequest{}, FriendListAddAnswer{}, FriendListNames{}, FriendListDeleteAnswer{}, FriendList{},
+		FriendListGetAnswer{}, BlacklistGetRequest{}, BlacklistEntry{}, BlacklistGetAnswer{}, FriendRelation{},
+		FriendInfoChanged{},
 	}
 	for _, p := range payloads {
 		typ := reflect.TypeOf(p)
