@@ -117,6 +117,9 @@ type FriendRequest struct {
 	Group      string
 	// CreatedAt is when it was made (or last refreshed), Unix seconds.
 	CreatedAt int64
+	// Read says the target marked it read (MarkFriendRequestsRead) since
+	// it was made or last refreshed.
+	Read bool
 }
 
 // BlacklistEntry is one user in a blacklist.
@@ -180,6 +183,11 @@ type Friends interface {
 	// FriendMissing (no such request), the limits, FriendBlocking /
 	// FriendBlockedBy (a blacklist between them appeared since).
 	AnswerFriendRequest(ctx context.Context, sdkAppID uint64, target, requester string, accept, addBack bool, reverse Friend, limits FriendLimits) (FriendOutcome, error)
+	// MarkFriendRequestsRead marks the unread pending requests to target
+	// made (or last refreshed) at or before upTo (Unix seconds; 0: all of
+	// them) read, and returns how many it marked. A request refreshed
+	// after upTo stays unread.
+	MarkFriendRequestsRead(ctx context.Context, sdkAppID uint64, target string, upTo int64) (int, error)
 
 	// AddToBlacklist puts peers in owner's blacklist at addedAt (Unix
 	// seconds), removing the friendship between them in both directions

@@ -23,7 +23,7 @@ func (s *Store) FriendRequests(ctx context.Context, sdkAppID uint64, user string
 	op := fmt.Sprintf("get friend requests of %q in app %d", user, sdkAppID)
 	err := s.readQuery(ctx, op, func(db queryer) error {
 		rows, err := db.QueryContext(ctx,
-			`SELECT requester, target, add_source, add_wording, remark, group_name, created_at
+			`SELECT requester, target, add_source, add_wording, remark, group_name, created_at, is_read
 			 FROM friend_requests WHERE sdkappid = $1 AND `+col+` = $2
 			 ORDER BY created_at DESC, requester, target`, appKey(sdkAppID), user)
 		if err != nil {
@@ -32,7 +32,7 @@ func (s *Store) FriendRequests(ctx context.Context, sdkAppID uint64, user string
 		defer rows.Close()
 		for rows.Next() {
 			var r store.FriendRequest
-			if err := rows.Scan(&r.From, &r.To, &r.AddSource, &r.AddWording, &r.Remark, &r.Group, &r.CreatedAt); err != nil {
+			if err := rows.Scan(&r.From, &r.To, &r.AddSource, &r.AddWording, &r.Remark, &r.Group, &r.CreatedAt, &r.Read); err != nil {
 				return err
 			}
 			out = append(out, r)
@@ -40,6 +40,32 @@ func (s *Store) FriendRequests(ctx context.Context, sdkAppID uint64, user string
 		return rows.Err()
 	})
 	return out, err
+}
+
+// MarkFriendRequestsRead marks target's unread requests up to upTo read in
+// one transaction. It raises target's sequence like every relationship
+// write, which also orders it after a concurrent refresh on PostgreSQL.
+func (s *Store) MarkFriendRequestsRead(ctx context.Context, sdkAppID uint64, target string, upTo int64) (int, error) {
+	var n int64
+	op := fmt.Sprintf("mark the friend requests to %q read in app %d", target, sdkAppID)
+	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+		if err := lockUsers(ctx, tx, sdkAppID, target); err != nil {
+			return err
+		}
+		q := `UPDATE friend_requests SET is_read = TRUE WHERE sdkappid = $1 AND target = $2 AND NOT is_read`
+		args := []any{appKey(sdkAppID), target}
+		if upTo > 0 {
+			q += ` AND created_at <= $3`
+			args = append(args, upTo)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 // AnswerFriendRequest settles the request from requester to target in one

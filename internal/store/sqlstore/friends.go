@@ -331,11 +331,11 @@ func addRequest(ctx context.Context, tx *sql.Tx, sdkAppID uint64, owner string, 
 		group = f.Groups[0]
 	}
 	_, err = tx.ExecContext(ctx,
-		`INSERT INTO friend_requests (sdkappid, requester, target, add_source, add_wording, remark, group_name, created_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		`INSERT INTO friend_requests (sdkappid, requester, target, add_source, add_wording, remark, group_name, created_at, is_read)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)
 		 ON CONFLICT (sdkappid, requester, target) DO UPDATE SET add_source = excluded.add_source,
 		   add_wording = excluded.add_wording, remark = excluded.remark, group_name = excluded.group_name,
-		   created_at = excluded.created_at`,
+		   created_at = excluded.created_at, is_read = FALSE`,
 		appKey(sdkAppID), owner, f.UserID, f.AddSource, f.AddWording, f.Remark, group, f.AddTime)
 	return store.FriendRequested, err
 }

@@ -178,6 +178,63 @@ var friendCases = []testCase{
 		}
 		checkOutcomes(t, "request to a friend", mustAdd(t, s, "a", limits, add(store.AddRequest, "b")), store.FriendExists)
 	}},
+	{"RequestsRead", func(t *testing.T, s store.Store) {
+		users(t, s, "a", "b", "c", "d")
+		at := func(peer string, when int64) store.FriendAdd {
+			a := add(store.AddRequest, peer)
+			a.Friend.AddTime = when
+			return a
+		}
+		mustAdd(t, s, "a", limits, at("b", 10))
+		mustAdd(t, s, "c", limits, at("b", 20))
+		mustAdd(t, s, "b", limits, at("d", 10))
+		readOf := func(user string, incoming bool) map[string]bool {
+			t.Helper()
+			rs, err := s.FriendRequests(t.Context(), app1, user, incoming)
+			if err != nil {
+				t.Fatalf("FriendRequests(%q): %v", user, err)
+			}
+			m := map[string]bool{}
+			for _, r := range rs {
+				m[r.From+">"+r.To] = r.Read
+			}
+			return m
+		}
+		mark := func(user string, upTo int64, want int) {
+			t.Helper()
+			n, err := s.MarkFriendRequestsRead(t.Context(), app1, user, upTo)
+			if err != nil || n != want {
+				t.Fatalf("MarkFriendRequestsRead(%q, %d) = %d, %v; want %d", user, upTo, n, err, want)
+			}
+		}
+		if got := readOf("b", true); got["a>b"] || got["c>b"] || len(got) != 2 {
+			t.Fatalf("new requests to b: %v, want two unread", got)
+		}
+		// Up to a time marks only the requests made by then, and only the
+		// target's incoming ones.
+		mark("b", 15, 1)
+		if got := readOf("b", true); !got["a>b"] || got["c>b"] {
+			t.Errorf("after marking up to 15: %v, want a>b read, c>b unread", got)
+		}
+		if got := readOf("d", true); got["b>d"] {
+			t.Errorf("b's outgoing request was marked: %v", got)
+		}
+		mark("b", 15, 0)
+		mark("b", 0, 1)
+		if got := readOf("b", true); !got["a>b"] || !got["c>b"] {
+			t.Errorf("after marking all: %v, want both read", got)
+		}
+		if got := readOf("a", false); !got["a>b"] {
+			t.Errorf("the requester's listing reads %v, want the stored flag", got)
+		}
+		// Asking again makes the request unread again.
+		mustAdd(t, s, "a", limits, at("b", 30))
+		if got := readOf("b", true); got["a>b"] || !got["c>b"] {
+			t.Errorf("after a refresh: %v, want a>b unread again", got)
+		}
+		mark("b", 0, 1)
+		mark("nobody", 0, 0)
+	}},
 	{"UpdateDeleteAndLists", func(t *testing.T, s store.Store) {
 		users(t, s, "a", "b", "c")
 		mustAdd(t, s, "a", limits, add(store.AddBothWays, "b"), add(store.AddBothWays, "c"))
