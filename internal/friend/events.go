@@ -53,6 +53,13 @@ func (s *Service) requestDeleted(ctx context.Context, sdkAppID uint64, from, to 
 	s.publish(ctx, sdkAppID, protocol.EventFriendRequestDeleted, protocol.FriendRequest{From: from, To: to}, from, to)
 }
 
+// requestsRead tells target, and not the requesters, that target read
+// the requests made up to upTo: what a user has read is their own
+// business.
+func (s *Service) requestsRead(ctx context.Context, sdkAppID uint64, target string, upTo int64) {
+	s.publish(ctx, sdkAppID, protocol.EventFriendRequestRead, protocol.FriendRequestRead{To: target, UpTo: upTo}, target)
+}
+
 // friendAdded tells both users that friend is now in owner's list.
 func (s *Service) friendAdded(ctx context.Context, sdkAppID uint64, owner, friend string) {
 	s.publish(ctx, sdkAppID, protocol.EventFriendAdded, protocol.FriendRelation{From: owner, To: friend}, owner, friend)

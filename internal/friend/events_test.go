@@ -96,3 +96,67 @@ func TestEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestsRead checks marking requests read: the target's listing
+// carries the flag, the requester's never does, only the target's devices
+// hear of it, and only when something was marked.
+func TestRequestsRead(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		h.users(t, "a", "b", "c")
+		h.accounts.set("b", TagAllowType, AllowConfirm)
+		for _, from := range []string{"a", "c"} {
+			if _, err := h.svc.Add(ctx, h.app, AddRequest{From: from, Items: []AddItem{{UserID: "b", AddSource: "AddSource_Type_Web"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.bus.take()
+		listing := func(user string, incoming bool) (read map[string]bool, unread int) {
+			t.Helper()
+			reqs, err := h.svc.Requests(ctx, h.app, user, incoming)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read = map[string]bool{}
+			for _, r := range reqs {
+				read[r.From] = r.Read
+			}
+			return read, Unread(reqs)
+		}
+		if read, unread := listing("b", true); unread != 2 || read["a"] || read["c"] {
+			t.Fatalf("before: read %v, unread %d; want 2 unread", read, unread)
+		}
+
+		// Before any request was made: nothing marked, nobody told.
+		if err := h.svc.MarkRequestsRead(ctx, h.app, "b", 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.bus.take(); len(got) != 0 {
+			t.Errorf("marking nothing published %v", got)
+		}
+		if err := h.svc.MarkRequestsRead(ctx, h.app, "b", 0); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{`b friend_request_read {"To_Account":"b"}`}
+		if got := h.bus.take(); !slices.Equal(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+		if read, unread := listing("b", true); unread != 0 || !read["a"] || !read["c"] {
+			t.Errorf("after: read %v, unread %d; want both read", read, unread)
+		}
+		if read, _ := listing("a", false); read["b"] {
+			t.Errorf("the requester's listing shows the target read it")
+		}
+		if err := h.svc.MarkRequestsRead(ctx, h.app, "b", 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.bus.take(); len(got) != 0 {
+			t.Errorf("marking again published %v", got)
+		}
+
+		mustCode(t, "negative UpTo", h.svc.MarkRequestsRead(ctx, h.app, "b", -1), 30001)
+		mustCode(t, "no account", h.svc.MarkRequestsRead(ctx, h.app, "nobody", 0), 30003)
+		mustCode(t, "bad UserID", h.svc.MarkRequestsRead(ctx, h.app, "", 0), 30001)
+	})
+}

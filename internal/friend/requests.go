@@ -8,7 +8,8 @@ import (
 )
 
 // Requests returns the pending friend requests to user (incoming) or from
-// user, newest first.
+// user, newest first. Whether a request was read is the target's own
+// business: requests from user never carry it.
 func (s *Service) Requests(ctx context.Context, sdkAppID uint64, user string, incoming bool) ([]store.FriendRequest, error) {
 	if err := s.checkCaller(ctx, sdkAppID, user); err != nil {
 		return nil, err
@@ -20,7 +21,45 @@ func (s *Service) Requests(ctx context.Context, sdkAppID uint64, user string, in
 	if reqs == nil {
 		reqs = []store.FriendRequest{}
 	}
+	if !incoming {
+		for i := range reqs {
+			reqs[i].Read = false
+		}
+	}
 	return reqs, nil
+}
+
+// Unread counts the requests of reqs not yet read.
+func Unread(reqs []store.FriendRequest) int {
+	n := 0
+	for _, r := range reqs {
+		if !r.Read {
+			n++
+		}
+	}
+	return n
+}
+
+// MarkRequestsRead marks the pending requests to user made (or last
+// refreshed) at or before upTo (Unix seconds; 0: all of them) read, and
+// tells user's devices when it marked any. A request its requester
+// refreshes afterwards is unread again. Codes: 30001 a negative upTo or
+// bad UserID, 30003 user is not an account.
+func (s *Service) MarkRequestsRead(ctx context.Context, sdkAppID uint64, user string, upTo int64) error {
+	if err := s.checkCaller(ctx, sdkAppID, user); err != nil {
+		return err
+	}
+	if upTo < 0 {
+		return badParam("UpTo %d: want a Unix time, or 0 for every request", upTo)
+	}
+	n, err := s.store.MarkFriendRequestsRead(ctx, sdkAppID, user, upTo)
+	if err != nil {
+		return internal("mark friend requests read", sdkAppID, user, err)
+	}
+	if n > 0 {
+		s.requestsRead(ctx, sdkAppID, user, upTo)
+	}
+	return nil
 }
 
 // Answer settles the pending request from requester to target. Accepting

@@ -14,6 +14,9 @@ const (
 	// CmdFriendRequests lists pending requests (FriendRequestsRequest,
 	// answered FriendRequestsAnswer).
 	CmdFriendRequests = "friend_requests"
+	// CmdFriendRequestsRead marks pending requests to the user read
+	// (FriendRequestsReadRequest, answered {}).
+	CmdFriendRequestsRead = "friend_requests_read"
 	// CmdFriendAccept accepts a request (FriendAnswerRequest, answered {}).
 	CmdFriendAccept = "friend_accept"
 	// CmdFriendRefuse refuses a request (FriendAnswerRequest, answered {}).
@@ -61,6 +64,10 @@ const (
 	// request was accepted or refused (FriendRequest, From_Account and
 	// To_Account only).
 	EventFriendRequestDeleted = "friend_request_deleted"
+	// EventFriendRequestRead tells the target's devices, not the
+	// requesters', that requests to them were marked read
+	// (FriendRequestRead).
+	EventFriendRequestRead = "friend_request_read"
 	// EventFriendAdded tells both users' devices that To_Account is now in
 	// From_Account's friend list (FriendRelation).
 	EventFriendAdded = "friend_added"
@@ -129,18 +136,36 @@ type FriendRequestsRequest struct {
 }
 
 // FriendRequest is a pending friend request, newest first in
-// FriendRequestsAnswer; AddTime is Unix seconds.
+// FriendRequestsAnswer; AddTime is Unix seconds. Read is set only in the
+// target's listing, once the target marked it read.
 type FriendRequest struct {
 	From       string `json:"From_Account"`
 	To         string `json:"To_Account"`
 	AddSource  string `json:"AddSource,omitempty"`
 	AddWording string `json:"AddWording,omitempty"`
 	AddTime    int64  `json:"AddTime,omitempty"`
+	Read       bool   `json:"Read,omitempty"`
 }
 
-// FriendRequestsAnswer is the answer to friend_requests.
+// FriendRequestsAnswer is the answer to friend_requests; UnreadCount is
+// how many of Requests are unread (always 0 for PendencySendOut).
 type FriendRequestsAnswer struct {
-	Requests []FriendRequest `json:"Requests"`
+	Requests    []FriendRequest `json:"Requests"`
+	UnreadCount int             `json:"UnreadCount"`
+}
+
+// FriendRequestsReadRequest is the data of friend_requests_read: UpTo
+// (Unix seconds, the AddTime of the newest request the client showed)
+// marks only the requests made by then; 0 marks every pending request.
+type FriendRequestsReadRequest struct {
+	UpTo int64 `json:"UpTo,omitempty"`
+}
+
+// FriendRequestRead is the data of friend_request_read: the requests to
+// To_Account made up to UpTo (0: all of them) are read.
+type FriendRequestRead struct {
+	To   string `json:"To_Account"`
+	UpTo int64  `json:"UpTo,omitempty"`
 }
 
 // FriendAnswerRequest is the data of friend_accept and friend_refuse:
