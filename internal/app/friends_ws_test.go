@@ -163,3 +163,76 @@ func TestFriendCommandsOverWebSocket(t *testing.T) {
 		}
 	})
 }
+
+// TestFriendRequestsReadOverWebSocket: bob, on two devices, receives
+// requests, marks them read on one device; the other device hears of it,
+// the listing on either shows them read, the requester hears nothing and
+// a request made again is unread again.
+func TestFriendRequestsReadOverWebSocket(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, cfg app.Config) {
+		s := start(t, cfg)
+		importUsers(t, s, "alice", "bob", "carol")
+		mustOK(t, s.rest("profile/portrait_set", map[string]any{"From_Account": "bob",
+			"ProfileItem": []any{map[string]any{"Tag": "Tag_Profile_IM_AllowType", "Value": "AllowType_Type_NeedConfirm"}}}))
+		ctx := context.Background()
+		alice, carol := dial(t, s.base, "alice", "Web"), dial(t, s.base, "carol", "Web")
+		bobPhone, bobWeb := dial(t, s.base, "bob", "iOS"), dial(t, s.base, "bob", "Web")
+		aliceIn, webIn := watch(alice), watch(bobWeb)
+
+		for _, c := range []*client.Client{alice, carol} {
+			if res, err := c.AddFriend(ctx, "bob", client.AddFriendOptions{Wording: "hi"}); err != nil || res.ResultCode != client.ResultNeedsConfirm {
+				t.Fatalf("AddFriend: %+v, %v", res, err)
+			}
+		}
+		unread := func(c *client.Client, what string, want map[string]bool) {
+			t.Helper()
+			reqs, err := c.FriendRequests(ctx, false)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			got := map[string]bool{}
+			for _, r := range reqs {
+				got[r.From] = r.Read
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s: requests %+v, want from %v", what, reqs, want)
+			}
+			for from, read := range want {
+				if got[from] != read {
+					t.Errorf("%s: request from %s read %v, want %v", what, from, got[from], read)
+				}
+			}
+		}
+		unread(bobWeb, "before", map[string]bool{"alice": false, "carol": false})
+
+		if err := bobPhone.MarkFriendRequestsRead(ctx, 0); err != nil {
+			t.Fatalf("MarkFriendRequestsRead: %v", err)
+		}
+		webIn.wait(t, "friend_request_read on bob's other device", func(evs []client.Event) bool {
+			return hasEvent(t, evs, func(r *client.FriendRequestRead) bool { return r.To == "bob" && r.UpTo == 0 })
+		})
+		unread(bobWeb, "after, on the other device", map[string]bool{"alice": true, "carol": true})
+		unread(bobPhone, "after, on the device that read", map[string]bool{"alice": true, "carol": true})
+		if sent, err := alice.FriendRequests(ctx, true); err != nil || len(sent) != 1 || sent[0].Read {
+			t.Errorf("alice's sent requests: %+v, %v; want one, not marked read", sent, err)
+		}
+
+		// The requester is not told: once a later event of bob's reaches
+		// alice, no friend_request_read came before it.
+		send(t, bobWeb, "alice", "after reading")
+		evs := aliceIn.wait(t, "bob's later message", func(evs []client.Event) bool {
+			return len(decoded[*client.Message](t, evs)) >= 1
+		})
+		if hasEvent(t, evs, func(*client.FriendRequestRead) bool { return true }) {
+			t.Errorf("the requester heard friend_request_read")
+		}
+
+		// Asking again makes alice's request unread again.
+		if _, err := alice.AddFriend(ctx, "bob", client.AddFriendOptions{Wording: "hello again"}); err != nil {
+			t.Fatal(err)
+		}
+		unread(bobWeb, "after alice asked again", map[string]bool{"alice": false, "carol": true})
+		wantCode(t, "a negative UpTo", bobWeb.MarkFriendRequestsRead(ctx, -1), 30001)
+	})
+}

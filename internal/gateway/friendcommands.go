@@ -22,6 +22,7 @@ func RegisterFriends(g *Gateway, f *friend.Service) {
 	h := &friends{svc: f}
 	g.Handle(protocol.CmdFriendAdd, h.add)
 	g.Handle(protocol.CmdFriendRequests, h.requests)
+	g.Handle(protocol.CmdFriendRequestsRead, h.requestsRead)
 	g.Handle(protocol.CmdFriendAccept, h.accept)
 	g.Handle(protocol.CmdFriendRefuse, h.refuse)
 	g.Handle(protocol.CmdFriendDelete, h.delete)
@@ -118,11 +119,23 @@ func (h *friends) requests(ctx context.Context, s *Session, data json.RawMessage
 	if err != nil {
 		return nil, err
 	}
-	out := protocol.FriendRequestsAnswer{Requests: make([]protocol.FriendRequest, len(reqs))}
+	out := protocol.FriendRequestsAnswer{Requests: make([]protocol.FriendRequest, len(reqs)), UnreadCount: friend.Unread(reqs)}
+	if !incoming {
+		out.UnreadCount = 0
+	}
 	for i, r := range reqs {
-		out.Requests[i] = protocol.FriendRequest{From: r.From, To: r.To, AddSource: r.AddSource, AddWording: r.AddWording, AddTime: r.CreatedAt}
+		out.Requests[i] = protocol.FriendRequest{From: r.From, To: r.To, AddSource: r.AddSource, AddWording: r.AddWording, AddTime: r.CreatedAt, Read: r.Read}
 	}
 	return out, nil
+}
+
+// requestsRead marks the pending requests to the user read, up to UpTo.
+func (h *friends) requestsRead(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
+	var req protocol.FriendRequestsReadRequest
+	if err := decodeSNS(data, &req); err != nil {
+		return nil, err
+	}
+	return nil, h.svc.MarkRequestsRead(ctx, s.SDKAppID(), s.UserID(), req.UpTo)
 }
 
 // accept accepts the pending request from To_Account (and, AddBack, adds

@@ -15,6 +15,7 @@ import (
 const (
 	EventFriendRequestAdded   = protocol.EventFriendRequestAdded
 	EventFriendRequestDeleted = protocol.EventFriendRequestDeleted
+	EventFriendRequestRead    = protocol.EventFriendRequestRead
 	EventFriendAdded          = protocol.EventFriendAdded
 	EventFriendDeleted        = protocol.EventFriendDeleted
 	EventFriendInfoChanged    = protocol.EventFriendInfoChanged
@@ -41,6 +42,10 @@ type FriendRequest = protocol.FriendRequest
 // request From → To was accepted or refused.
 type FriendRequestDeleted struct{ protocol.FriendRequest }
 
+// FriendRequestRead is the payload of friend_request_read: this user
+// (To) marked the requests made up to UpTo (0: all) read on some device.
+type FriendRequestRead = protocol.FriendRequestRead
+
 // FriendAdded is the payload of friend_added: To is now in From's list.
 type FriendAdded struct{ protocol.FriendRelation }
 
@@ -64,6 +69,8 @@ func decodeFriendEvent(name string) any {
 		return new(FriendRequest)
 	case EventFriendRequestDeleted:
 		return new(FriendRequestDeleted)
+	case EventFriendRequestRead:
+		return new(FriendRequestRead)
 	case EventFriendAdded:
 		return new(FriendAdded)
 	case EventFriendDeleted:
@@ -125,6 +132,13 @@ func (c *Client) FriendRequests(ctx context.Context, sent bool) ([]FriendRequest
 	var ans protocol.FriendRequestsAnswer
 	err := c.Call(ctx, protocol.CmdFriendRequests, req, &ans)
 	return ans.Requests, err
+}
+
+// MarkFriendRequestsRead marks the pending requests to this user made up
+// to upTo (Unix seconds, an AddTime; 0: all of them) read. Every device of
+// this user then hears friend_request_read; requesters hear nothing.
+func (c *Client) MarkFriendRequestsRead(ctx context.Context, upTo int64) error {
+	return c.Call(ctx, protocol.CmdFriendRequestsRead, protocol.FriendRequestsReadRequest{UpTo: upTo}, nil)
 }
 
 // AcceptFriend accepts the pending request from requester; addBack also

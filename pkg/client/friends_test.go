@@ -23,21 +23,22 @@ func TestFriendCommands(t *testing.T) {
 		sent = map[string]string{}
 	)
 	answers := map[string]string{
-		protocol.CmdFriendAdd:        `{"To_Account":"bob","ResultCode":30539}`,
-		protocol.CmdFriendRequests:   `{"Requests":[{"From_Account":"bob","To_Account":"alice","AddSource":"AddSource_Type_Web","AddTime":7}]}`,
-		protocol.CmdFriendAccept:     `{}`,
-		protocol.CmdFriendRefuse:     `{}`,
-		protocol.CmdFriendDelete:     `{"ResultItem":[{"To_Account":"bob","ResultCode":0}]}`,
-		protocol.CmdFriendGet:        `{"UserDataItem":[{"To_Account":"bob","ValueItem":[{"Tag":"Tag_SNS_IM_Remark","Value":"B"}]}],"StandardSequence":3,"FriendNum":1,"NextStartIndex":0,"CompleteFlag":1}`,
-		protocol.CmdFriendGetInfo:    `{"InfoItem":[{"To_Account":"bob","ResultCode":0,"ValueItem":[]}]}`,
-		protocol.CmdFriendUpdate:     `{}`,
-		protocol.CmdFriendCheck:      `{"InfoItem":[{"To_Account":"bob","ResultCode":0,"Relation":"CheckResult_Type_AWithB"}]}`,
-		protocol.CmdFriendListAdd:    `{"ResultItem":[{"To_Account":"bob","ResultCode":0}],"CurrentSequence":4}`,
-		protocol.CmdFriendListDelete: `{"CurrentSequence":5}`,
-		protocol.CmdFriendListGet:    `{"ResultItem":[{"GroupName":"work","FriendNumber":1,"To_Account":["bob"]}],"CurrentSequence":5}`,
-		protocol.CmdBlacklistAdd:     `{"ResultItem":[{"To_Account":"bob","ResultCode":0}]}`,
-		protocol.CmdBlacklistDelete:  `{"ResultItem":[{"To_Account":"bob","ResultCode":0}]}`,
-		protocol.CmdBlacklistGet:     `{"BlackListItem":[{"To_Account":"bob","AddBlackTimeStamp":9}],"StartIndex":0,"CurrentSequence":6}`,
+		protocol.CmdFriendAdd:          `{"To_Account":"bob","ResultCode":30539}`,
+		protocol.CmdFriendRequests:     `{"Requests":[{"From_Account":"bob","To_Account":"alice","AddSource":"AddSource_Type_Web","AddTime":7,"Read":true}],"UnreadCount":0}`,
+		protocol.CmdFriendAccept:       `{}`,
+		protocol.CmdFriendRequestsRead: `{}`,
+		protocol.CmdFriendRefuse:       `{}`,
+		protocol.CmdFriendDelete:       `{"ResultItem":[{"To_Account":"bob","ResultCode":0}]}`,
+		protocol.CmdFriendGet:          `{"UserDataItem":[{"To_Account":"bob","ValueItem":[{"Tag":"Tag_SNS_IM_Remark","Value":"B"}]}],"StandardSequence":3,"FriendNum":1,"NextStartIndex":0,"CompleteFlag":1}`,
+		protocol.CmdFriendGetInfo:      `{"InfoItem":[{"To_Account":"bob","ResultCode":0,"ValueItem":[]}]}`,
+		protocol.CmdFriendUpdate:       `{}`,
+		protocol.CmdFriendCheck:        `{"InfoItem":[{"To_Account":"bob","ResultCode":0,"Relation":"CheckResult_Type_AWithB"}]}`,
+		protocol.CmdFriendListAdd:      `{"ResultItem":[{"To_Account":"bob","ResultCode":0}],"CurrentSequence":4}`,
+		protocol.CmdFriendListDelete:   `{"CurrentSequence":5}`,
+		protocol.CmdFriendListGet:      `{"ResultItem":[{"GroupName":"work","FriendNumber":1,"To_Account":["bob"]}],"CurrentSequence":5}`,
+		protocol.CmdBlacklistAdd:       `{"ResultItem":[{"To_Account":"bob","ResultCode":0}]}`,
+		protocol.CmdBlacklistDelete:    `{"ResultItem":[{"To_Account":"bob","ResultCode":0}]}`,
+		protocol.CmdBlacklistGet:       `{"BlackListItem":[{"To_Account":"bob","AddBlackTimeStamp":9}],"StartIndex":0,"CurrentSequence":6}`,
 	}
 	for cmd, answer := range answers {
 		s.gw.Handle(cmd, func(_ context.Context, _ *gateway.Session, data json.RawMessage) (any, error) {
@@ -68,9 +69,11 @@ func TestFriendCommands(t *testing.T) {
 	}
 	reqs, err := c.FriendRequests(ctx, false)
 	check("FriendRequests", err, protocol.CmdFriendRequests, `{"PendencyType":"Pendency_Type_ComeIn"}`)
-	if want := []client.FriendRequest{{From: "bob", To: "alice", AddSource: "AddSource_Type_Web", AddTime: 7}}; !reflect.DeepEqual(reqs, want) {
+	if want := []client.FriendRequest{{From: "bob", To: "alice", AddSource: "AddSource_Type_Web", AddTime: 7, Read: true}}; !reflect.DeepEqual(reqs, want) {
 		t.Errorf("FriendRequests %+v", reqs)
 	}
+	check("MarkFriendRequestsRead", c.MarkFriendRequestsRead(ctx, 7), protocol.CmdFriendRequestsRead, `{"UpTo":7}`)
+	check("MarkFriendRequestsRead all", c.MarkFriendRequestsRead(ctx, 0), protocol.CmdFriendRequestsRead, `{}`)
 	check("AcceptFriend", c.AcceptFriend(ctx, "bob", true), protocol.CmdFriendAccept, `{"To_Account":"bob","AddBack":true}`)
 	check("RefuseFriend", c.RefuseFriend(ctx, "bob"), protocol.CmdFriendRefuse, `{"To_Account":"bob"}`)
 	results, err := c.DeleteFriends(ctx, []string{"bob"}, false)
@@ -124,6 +127,7 @@ func TestFriendEventsDecode(t *testing.T) {
 	}{
 		{client.EventFriendRequestAdded, `{"From_Account":"bob","To_Account":"alice","AddWording":"hi"}`, &client.FriendRequest{From: "bob", To: "alice", AddWording: "hi"}},
 		{client.EventFriendRequestDeleted, `{"From_Account":"bob","To_Account":"alice"}`, &client.FriendRequestDeleted{protocol.FriendRequest{From: "bob", To: "alice"}}},
+		{client.EventFriendRequestRead, `{"To_Account":"alice","UpTo":7}`, &client.FriendRequestRead{To: "alice", UpTo: 7}},
 		{client.EventFriendAdded, `{"From_Account":"alice","To_Account":"bob"}`, &client.FriendAdded{rel}},
 		{client.EventFriendDeleted, `{"From_Account":"alice","To_Account":"bob"}`, &client.FriendDeleted{rel}},
 		{client.EventFriendInfoChanged, `{"From_Account":"alice","To_Account":"bob","ValueItem":[]}`, &client.FriendInfoChanged{From: "alice", To: "bob", ValueItem: []client.FriendTag{}}},
