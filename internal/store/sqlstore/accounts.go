@@ -88,6 +88,7 @@ func (s *Store) DeleteAccounts(ctx context.Context, sdkAppID uint64, userIDs []s
 	ids := dedupe(userIDs)
 	slices.Sort(ids)
 	defer s.forgetAccounts(sdkAppID, ids)
+	defer s.blocks.invalidate() // the account's blacklist rows go with it
 	var deleted map[string]bool
 	op := fmt.Sprintf("delete %d accounts of app %d", len(userIDs), sdkAppID)
 	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {

@@ -108,11 +108,16 @@ type Store struct {
 	// accountCache holds accounts and profiles (accountcache.go); on
 	// PostgreSQL accountListener keeps it coherent with other nodes'
 	// writes (accountnotify.go).
-	accountCache    *accountCache
+	accountCache *accountCache
+	// blocks holds blacklists (SQLite only: blockcache.go).
+	blocks          *blockCache
 	accountListener *accountListener
 	// beforeFill, when set (tests only), runs between a cache miss's
 	// database read and the cache fill.
 	beforeFill func()
+	// beforeBlocksFill, when set (tests only), runs between a blacklist
+	// cache miss's read and the cache fill.
+	beforeBlocksFill func()
 	// holdJournal, when set (tests only), keeps the writer from moving
 	// the journal, also when the store closes: what a crash leaves.
 	holdJournal bool
@@ -174,6 +179,7 @@ func (s *Store) connect(ctx context.Context, cfg Config) error {
 	if err == nil {
 		s.readStmts = newReadStmts(s.read)
 		s.accountCache = newAccountCache()
+		s.blocks = newBlockCache()
 	}
 	return err
 }
