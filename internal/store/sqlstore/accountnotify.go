@@ -103,7 +103,10 @@ func (s *Store) notifyAccounts(ctx context.Context, tx *sql.Tx, app uint64, ids 
 type accountListener struct {
 	url   string
 	cache *accountCache
-	log   *slog.Logger
+	// blocks is emptied by every notification: account deletions and
+	// blacklist writes both notify (blockcache.go).
+	blocks *blockCache
+	log    *slog.Logger
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -113,9 +116,9 @@ type accountListener struct {
 }
 
 // startAccountListener starts listening for cache's sake.
-func startAccountListener(url string, cache *accountCache, log *slog.Logger) *accountListener {
+func startAccountListener(url string, cache *accountCache, blocks *blockCache, log *slog.Logger) *accountListener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &accountListener{url: url, cache: cache, log: log, cancel: cancel, done: make(chan struct{})}
+	l := &accountListener{url: url, cache: cache, blocks: blocks, log: log, cancel: cancel, done: make(chan struct{})}
 	go l.run(ctx)
 	return l
 }
@@ -134,6 +137,7 @@ func (l *accountListener) run(ctx context.Context) {
 	for failures := 0; ; failures++ {
 		listened, err := l.listen(ctx)
 		l.cache.setEnabled(false)
+		l.blocks.setEnabled(false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -174,6 +178,7 @@ func (l *accountListener) listen(ctx context.Context) (listened bool, err error)
 		return false, err
 	}
 	l.cache.setEnabled(true)
+	l.blocks.setEnabled(true)
 	l.pid.Store(conn.PgConn().PID())
 	defer l.pid.Store(0)
 	for {
@@ -201,6 +206,7 @@ func (l *accountListener) listen(ctx context.Context) (listened bool, err error)
 // apply drops the accounts a notification names; one it cannot read
 // empties the cache.
 func (l *accountListener) apply(payload string) {
+	l.blocks.invalidate()
 	var n accountNotice
 	if err := json.Unmarshal([]byte(payload), &n); err != nil {
 		l.log.Warn("account cache: unreadable notification; emptying the cache", "error", err)

@@ -8,18 +8,24 @@ import (
 	"github.com/parley-im/parley/internal/store"
 )
 
-// blockCache keeps, on SQLite, each user's blacklist in memory once read:
-// the send pipeline asks on every user send whether the recipient blocks
-// the sender, and a read per send through the small read pool cost about
-// a third of the C2C throughput (measured with parley bench c2c). The
-// store is the only writer of its file, so it can drop what it caches
-// whenever it writes a blacklist; it drops everything then, since those
-// writes (blacklisting, unblacklisting, deleting accounts) are rare next
-// to sends. PostgreSQL, written by several nodes, reads every time.
+// blockCache keeps each user's blacklist in memory once read: the send
+// pipeline asks on every user send whether the recipient blocks the
+// sender, and a read per send cost about a third of the C2C throughput on
+// SQLite and two fifths on PostgreSQL (measured with parley bench c2c).
+// The cache is dropped whole on every write that may change a blacklist
+// (blacklisting, unblacklisting, deleting accounts), which are rare next
+// to sends. On SQLite the store is the only writer of its file; on
+// PostgreSQL those writes also notify the other nodes like account writes
+// do (accountnotify.go), and the cache is on only while this node's
+// listener listens, exactly like the account cache.
 type blockCache struct {
 	// gen changes with every invalidation, so that a read that raced a
 	// write does not put what it read before the write into the cache.
 	gen atomic.Uint64
+
+	// enabled: the cache may be used (SQLite: always; PostgreSQL: while
+	// notifications are received).
+	enabled atomic.Bool
 
 	mu     sync.Mutex
 	owners map[blockOwner]map[string]struct{}
@@ -34,8 +40,19 @@ type blockOwner struct {
 // over (each entry holds at most the blacklist limit's worth of IDs).
 const maxCachedBlacklists = 100000
 
-func newBlockCache() *blockCache {
-	return &blockCache{owners: map[blockOwner]map[string]struct{}{}}
+func newBlockCache(enabled bool) *blockCache {
+	c := &blockCache{owners: map[blockOwner]map[string]struct{}{}}
+	c.enabled.Store(enabled)
+	return c
+}
+
+// on reports whether the cache may answer.
+func (c *blockCache) on() bool { return c != nil && c.enabled.Load() }
+
+// setEnabled empties the cache and turns it on or off.
+func (c *blockCache) setEnabled(on bool) {
+	c.enabled.Store(on)
+	c.invalidate()
 }
 
 // invalidate forgets everything; a store calls it after each write that
@@ -86,7 +103,7 @@ func (s *Store) cachedBlocks(ctx context.Context, app int64, owner, peer string)
 		s.beforeBlocksFill()
 	}
 	c.mu.Lock()
-	if c.gen.Load() == gen {
+	if c.gen.Load() == gen && c.enabled.Load() {
 		if len(c.owners) >= maxCachedBlacklists {
 			clear(c.owners)
 		}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/storetest"
 )
 
 var blockLimits = store.FriendLimits{Friends: 3000, Lists: 32, Blacklist: 1000, Requests: 1000}
@@ -78,4 +80,40 @@ func TestBlacklistCacheReadBeforeWrite(t *testing.T) {
 	if x, _ := blocked(t, s, "a", "b"); !x {
 		t.Fatal("the cache kept what it read before the blacklist write")
 	}
+}
+
+// TestBlacklistCacheAcrossNodes: on PostgreSQL a node's blacklist cache
+// learns of another node's blacklist writes through its notifications.
+func TestBlacklistCacheAcrossNodes(t *testing.T) {
+	t.Parallel()
+	url := storetest.Postgres.URL(t) // skips without PostgreSQL
+	a, b := openTest(t, Config{URL: url}), openTest(t, Config{URL: url})
+	awaitListening(t, a)
+	awaitListening(t, b)
+	ctx := context.Background()
+	if _, err := a.ImportAccounts(ctx, 1, []store.NewAccount{{UserID: "x"}, {UserID: "y"}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second) // a hang guard, not a speed check
+		for {
+			if x, _ := blocked(t, b, "x", "y"); x == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the other node still answers blocked = %v", !want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	eventually(false) // cached on b now
+	if _, err := a.AddToBlacklist(ctx, 1, "x", []string{"y"}, 1, blockLimits); err != nil {
+		t.Fatal(err)
+	}
+	eventually(true)
+	if _, err := a.RemoveFromBlacklist(ctx, 1, "x", []string{"y"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(false)
 }

@@ -166,7 +166,7 @@ func (s *Store) AddToBlacklist(ctx context.Context, sdkAppID uint64, owner strin
 			}
 			out[i] = o
 		}
-		return nil
+		return s.notifyAccounts(ctx, tx, sdkAppID, []string{owner}) // other nodes' blacklist caches
 	})
 	return out, err
 }
@@ -216,7 +216,7 @@ func (s *Store) RemoveFromBlacklist(ctx context.Context, sdkAppID uint64, owner 
 				out[i] = store.FriendMissing
 			}
 		}
-		return nil
+		return s.notifyAccounts(ctx, tx, sdkAppID, []string{owner}) // other nodes' blacklist caches
 	})
 	return out, err
 }
@@ -255,7 +255,7 @@ func (s *Store) Blacklist(ctx context.Context, sdkAppID uint64, owner string) ([
 // BlacklistRelations reads whether owner blocks each peer and each blocks
 // owner.
 func (s *Store) BlacklistRelations(ctx context.Context, sdkAppID uint64, owner string, peers []string) (map[string]store.Relation, error) {
-	if s.blocks != nil && len(peers) == 1 { // the send pipeline's question
+	if s.blocks.on() && len(peers) == 1 { // the send pipeline's question
 		return s.cachedRelation(ctx, sdkAppID, owner, peers[0])
 	}
 	op := fmt.Sprintf("check %d blacklist entries of %q in app %d", len(peers), owner, sdkAppID)

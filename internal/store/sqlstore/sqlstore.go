@@ -109,7 +109,7 @@ type Store struct {
 	// PostgreSQL accountListener keeps it coherent with other nodes'
 	// writes (accountnotify.go).
 	accountCache *accountCache
-	// blocks holds blacklists (SQLite only: blockcache.go).
+	// blocks holds blacklists (blockcache.go).
 	blocks          *blockCache
 	accountListener *accountListener
 	// beforeFill, when set (tests only), runs between a cache miss's
@@ -167,7 +167,8 @@ func (s *Store) connect(ctx context.Context, cfg Config) error {
 		}
 		s.write, s.read = db, db
 		s.accountCache = newSharedAccountCache()
-		s.accountListener = startAccountListener(cfg.URL, s.accountCache, s.log)
+		s.blocks = newBlockCache(false) // on while the listener listens
+		s.accountListener = startAccountListener(cfg.URL, s.accountCache, s.blocks, s.log)
 		return nil
 	}
 	s.dialect = sqliteDialect
@@ -179,7 +180,7 @@ func (s *Store) connect(ctx context.Context, cfg Config) error {
 	if err == nil {
 		s.readStmts = newReadStmts(s.read)
 		s.accountCache = newAccountCache()
-		s.blocks = newBlockCache()
+		s.blocks = newBlockCache(true)
 	}
 	return err
 }
