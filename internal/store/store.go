@@ -32,6 +32,7 @@ type Store interface {
 	Messages
 	Conversations
 	Friends
+	Groups
 	// Ping reports whether the backend is reachable (used by /readyz).
 	Ping(ctx context.Context) error
 	// Close waits for calls in flight to finish and releases the backend;

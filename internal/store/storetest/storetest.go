@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Revisions", revisionCases},
 		{"Conversations", conversationCases},
 		{"Friends", friendCases},
+		{"Groups", groupCases},
 		{"AppendConcurrency", appendConcurrencyCases},
 		{"Isolation", isolationCases},
 		{"Concurrency", concurrencyCases},
