@@ -45,9 +45,16 @@ const (
 	CodeRecentContactBadParams = 50002
 	CodeRecentContactInternal  = 50004
 
-	// Internal errors of the services whose commands Parley does not serve
-	// yet; an internal failure under their service path answers them.
-	CodeGroupInternal = 10002
+	// Groups (10xxx).
+	CodeGroupInternal     = 10002
+	CodeGroupBadParams    = 10004 // a parameter is missing, malformed or over its limit
+	CodeGroupNoPermission = 10007 // the caller may not, or the group's type does not support it
+	CodeGroupNotFound     = 10010 // no such group, or it was dismissed
+	CodeGroupFull         = 10014
+	CodeGroupIDInvalid    = 10015 // a custom group ID breaks the ID rules
+	CodeGroupNoAccount    = 10019 // a UserID the request names is not an account
+	CodeGroupIDTaken      = 10021
+	CodeGroupIDOwned      = 10025 // the custom ID is taken by a group the caller owns
 
 	// Relationship chain (30xxx, 31xxx): friends, requests, friend lists,
 	// blacklists. 30539 is a success: a pending request was made.
