@@ -315,16 +315,17 @@ func TestCreate(t *testing.T) {
 // TestGeneratedIDCollisionRetries: a generated ID that is taken is
 // generated again; the group is stored under the next one.
 func TestGeneratedIDCollisionRetries(t *testing.T) {
-	calls := 0
-	random := func() []byte {
-		calls++
-		if calls <= 2 {
-			return make([]byte, generatedIDLen) // the same ID twice
+	eachBackend(t, nil, func(t *testing.T, h *harness) {
+		calls := 0 // per backend: the backends run in parallel
+		random := func() []byte {
+			calls++
+			if calls <= 2 {
+				return make([]byte, generatedIDLen) // the same ID twice
+			}
+			return bytes.Repeat([]byte{1}, generatedIDLen)
 		}
-		return bytes.Repeat([]byte{1}, generatedIDLen)
-	}
-	eachBackend(t, random, func(t *testing.T, h *harness) {
-		calls = 0
+		h.svc = New(Config{Store: h.store, Accounts: storeAccounts{h.store},
+			Clock: func() time.Time { return time.Unix(now, 0) }, Random: &funcReader{next: random}})
 		h.users(t, "owner")
 		first, err := h.svc.CreateGroup(t.Context(), h.app, CreateRequest{Type: "Public", Name: "g", Owner: "owner"})
 		if err != nil {
