@@ -48,19 +48,6 @@ var standardTags = []string{friend.TagGroup, friend.TagRemark, friend.TagAddSour
 // malformed).
 func decodeSNS(data json.RawMessage, v any) error { return decodeData(data, v, im.CodeSNSBadParams) }
 
-// choice reads an enumerated option: "" is def, a or b their flag.
-func choice(name, v string, def bool, a, b string) (bool, error) {
-	switch v {
-	case "":
-		return def, nil
-	case a:
-		return true, nil
-	case b:
-		return false, nil
-	}
-	return false, im.Errorf(im.CodeSNSBadParams, "%s %q: want %s or %s", name, v, a, b)
-}
-
 func toResult(r friend.ItemResult) protocol.FriendResult {
 	return protocol.FriendResult{To: r.UserID, ResultCode: r.Code, ResultInfo: r.Info}
 }
@@ -88,7 +75,7 @@ func (h *friends) add(ctx context.Context, s *Session, data json.RawMessage) (an
 	if err := decodeSNS(data, &req); err != nil {
 		return nil, err
 	}
-	both, err := choice("AddType", req.AddType, true, protocol.AddTypeBoth, protocol.AddTypeSingle)
+	both, err := friend.AddBoth.Parse(req.AddType)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +98,7 @@ func (h *friends) requests(ctx context.Context, s *Session, data json.RawMessage
 	if err := decodeSNS(data, &req); err != nil {
 		return nil, err
 	}
-	incoming, err := choice("PendencyType", req.PendencyType, true, protocol.PendencyComeIn, protocol.PendencySendOut)
+	incoming, err := friend.Incoming.Parse(req.PendencyType)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +150,7 @@ func (h *friends) delete(ctx context.Context, s *Session, data json.RawMessage) 
 	if err := decodeSNS(data, &req); err != nil {
 		return nil, err
 	}
-	both, err := choice("DeleteType", req.DeleteType, true, protocol.DeleteTypeBoth, protocol.DeleteTypeSingle)
+	both, err := friend.DeleteBoth.Parse(req.DeleteType)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +233,7 @@ func (h *friends) check(ctx context.Context, s *Session, data json.RawMessage) (
 	if err := decodeSNS(data, &req); err != nil {
 		return nil, err
 	}
-	both, err := choice("CheckType", req.CheckType, true, protocol.CheckTypeBoth, protocol.CheckTypeSingle)
+	both, err := friend.CheckBoth.Parse(req.CheckType)
 	if err != nil {
 		return nil, err
 	}

@@ -59,20 +59,6 @@ func results(rs []friend.ItemResult) snsResults {
 	return out
 }
 
-// enum maps a field's reference string to true or false: "" is def, an
-// unknown string is 30001.
-func enum(field, value, yes, no string, def bool) (bool, error) {
-	switch value {
-	case "":
-		return def, nil
-	case yes:
-		return true, nil
-	case no:
-		return false, nil
-	}
-	return false, im.Errorf(im.CodeSNSBadParams, "%s %q: want %s or %s", field, value, yes, no)
-}
-
 type friendAddRequest struct {
 	FromAccount   string `json:"From_Account"`
 	AddFriendItem []struct {
@@ -91,7 +77,7 @@ func (s *Server) friendAdd(ctx context.Context, call Call, body []byte) (any, er
 	if err := decodeBody(body, &req, im.CodeSNSBadParams); err != nil {
 		return nil, err
 	}
-	both, err := enum("AddType", req.AddType, "Add_Type_Both", "Add_Type_Single", true)
+	both, err := friend.AddBoth.Parse(req.AddType)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +191,7 @@ func (s *Server) friendDelete(ctx context.Context, call Call, body []byte) (any,
 	if err != nil {
 		return nil, err
 	}
-	both, err := enum("DeleteType", req.DeleteType, "Delete_Type_Both", "Delete_Type_Single", true)
+	both, err := friend.DeleteBoth.Parse(req.DeleteType)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +209,7 @@ func (s *Server) friendDeleteAll(ctx context.Context, call Call, body []byte) (a
 	if err != nil {
 		return nil, err
 	}
-	both, err := enum("DeleteType", req.DeleteType, "Delete_Type_Both", "Delete_Type_Single", false)
+	both, err := friend.DeleteAllBoth.Parse(req.DeleteType)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +242,7 @@ func (s *Server) friendCheck(ctx context.Context, call Call, body []byte) (any, 
 	if err != nil {
 		return nil, err
 	}
-	both, err := enum("CheckType", req.CheckType, "CheckResult_Type_Both", "CheckResult_Type_Single", true)
+	both, err := friend.CheckBoth.Parse(req.CheckType)
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +395,7 @@ func (s *Server) blackListCheck(ctx context.Context, call Call, body []byte) (an
 	if err != nil {
 		return nil, err
 	}
-	both, err := enum("CheckType", req.CheckType, "BlackCheckResult_Type_Both", "BlackCheckResult_Type_Single", true)
+	both, err := friend.BlacklistCheckBoth.Parse(req.CheckType)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +459,7 @@ func (s *Server) snsGroupGet(ctx context.Context, call Call, body []byte) (any, 
 	if err := decodeBody(body, &req, im.CodeSNSBadParams); err != nil {
 		return nil, err
 	}
-	needFriends, err := enum("NeedFriend", req.NeedFriend, "Need_Friend_Type_Yes", "Need_Friend_Type_No", false)
+	needFriends, err := friend.NeedFriends.Parse(req.NeedFriend)
 	if err != nil {
 		return nil, err
 	}
